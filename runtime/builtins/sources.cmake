@@ -1,0 +1,1 @@
+# Files of runtime/builtins: see runtime/CMakeLists.txt

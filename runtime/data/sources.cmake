@@ -1,0 +1,1 @@
+# Files of runtime/data: see runtime/CMakeLists.txt

@@ -1,0 +1,88 @@
+// Runtime type descriptors: how the data path lays out a configuration item.
+//
+// Contract
+// - A TypeTable is built once per compiled program/pack (by the compiler from
+//   checked schemas, or by a pack loader from its serialized form) and is
+//   immutable afterwards; it is shared read-only by all worker threads.
+// - Types are addressed by index (TypeId). Records list their fields in schema
+//   order; the decoder writes field i of a record into slot i, so compiled
+//   code reads a field with one load at a constant offset.
+// - FieldDesc::used == false means no rule reads the field: the decoder skips
+//   it (the projection) and the slot stays PLUMB_ABSENT.
+// - Finalize() must be called after the table is filled; it builds the
+//   key -> field lookup used by the decoder.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace plumb::rt {
+
+using TypeId = int32_t;
+inline constexpr TypeId kNoType = -1;
+
+enum class Kind : uint8_t {
+  kBool,
+  kInt,
+  kFloat,
+  kString,
+  kTimestamp,
+  kDuration,
+  kIp,
+  kCidr,
+  kList,    // elem
+  kMap,     // map<string, elem>
+  kRecord,  // fields
+  kJson,    // dynamic: any JSON value, kept whole
+};
+
+struct FieldDesc {
+  std::string name;                  // canonical name (what rules write)
+  std::vector<std::string> aliases;  // other JSON keys accepted (1.3 dialect)
+  TypeId type = kNoType;
+  bool used = true;      // false: projected away, never decoded
+  bool required = false; // absent -> the item is rejected with an error
+};
+
+struct TypeDesc {
+  Kind kind = Kind::kJson;
+  TypeId elem = kNoType;          // kList, kMap
+  std::string name;               // records: qualified name, for messages
+  std::vector<FieldDesc> fields;  // kRecord
+  // kRecord: a lone scalar (or list of scalars) arriving where this record is
+  // expected becomes the value of this field (IAM `"Principal": "*"`).
+  std::string from_scalar;
+
+  // Built by TypeTable::Finalize(): JSON key (canonical or alias) -> index.
+  std::unordered_map<std::string_view, int32_t> key_index;
+  int32_t from_scalar_index = -1;
+};
+
+struct TypeTable {
+  std::vector<TypeDesc> types;
+
+  TypeId Add(TypeDesc t) {
+    types.push_back(std::move(t));
+    return static_cast<TypeId>(types.size() - 1);
+  }
+  const TypeDesc& operator[](TypeId id) const { return types[static_cast<size_t>(id)]; }
+  TypeDesc& operator[](TypeId id) { return types[static_cast<size_t>(id)]; }
+
+  void Finalize() {
+    for (auto& t : types) {
+      t.key_index.clear();
+      t.from_scalar_index = -1;
+      for (size_t i = 0; i < t.fields.size(); ++i) {
+        t.key_index.emplace(t.fields[i].name, static_cast<int32_t>(i));
+        for (auto& a : t.fields[i].aliases) t.key_index.emplace(a, static_cast<int32_t>(i));
+        if (!t.from_scalar.empty() && t.fields[i].name == t.from_scalar)
+          t.from_scalar_index = static_cast<int32_t>(i);
+      }
+    }
+  }
+};
+
+}  // namespace plumb::rt

@@ -1,0 +1,1 @@
+# Files of runtime/output: see runtime/CMakeLists.txt
