@@ -405,7 +405,12 @@ def check_value(reg, ty, value, path, problems, decode):
             check_value(reg, r, inner, path + "<json>", problems, decode)
         return
     if isinstance(value, list):
-        problems.append(f"{path}: schema record, CI has list")
+        if len(value) == 1 and isinstance(value[0], dict):
+            # Seen in AWS's sample IAM CIs: a policy document wrapped in a list.
+            problems.append(f"{path}: schema record, CI has a one-item list holding it")
+            check_value(reg, r, value[0], path + "[]", problems, decode)
+        else:
+            problems.append(f"{path}: schema record, CI has list")
         return
     if not isinstance(value, dict):
         if "fromScalar" not in r.annotations:
@@ -490,6 +495,7 @@ def main():
         print(f"schema: {e}", file=sys.stderr)
         return 2
     problems = reg.check_all_names()
+    status = 0
     for fn in args.files:
         try:
             if args.properties:
@@ -514,13 +520,13 @@ def main():
                     check_value(reg, root, ci, "", local, args.decode)
                     problems += [f"{os.path.basename(fn)}: {p}" for p in local]
         except (OSError, ValueError) as e:
-            print(f"{fn}: {e}", file=sys.stderr)
-            return 2
+            print(f"{fn}: unreadable: {e}", file=sys.stderr)
+            status = 2
         except SchemaError as e:
             problems.append(f"{fn}: {e}")
     for p in problems:
         print(p)
-    return 1 if problems else 0
+    return status or (1 if problems else 0)
 
 
 if __name__ == "__main__":
