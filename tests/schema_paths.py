@@ -9,6 +9,7 @@ Usage
   schema_paths.py --schemas DIR CI.json [...]   report CI leaves the schemas do not cover
   schema_paths.py --schemas DIR --properties P.properties.json [...]
                                                 report AWS property paths not covered
+  schema_paths.py --schemas DIR                 only parse the schemas and resolve names
 
 Paths join object keys with '.', and a list level is written '[]':
   configuration.ipPermissions[].ipv4Ranges[].cidrIp  string
@@ -466,12 +467,14 @@ def check_property(reg, root, prop, aws_type):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("files", nargs="+")
+    ap.add_argument("files", nargs="*")
     ap.add_argument("--decode", action="store_true", help="descend into JSON held in strings")
     ap.add_argument("--schemas", help="directory of .plumb schema files to check against")
     ap.add_argument("--properties", action="store_true", help="files are AWS *.properties.json")
     args = ap.parse_args()
 
+    if not args.schemas and not args.files:
+        ap.error("give CI files to list, or --schemas DIR")
     if not args.schemas:
         seen = {}
         for fn in args.files:
