@@ -1,0 +1,735 @@
+// Type-directed decoding: simdjson DOM element -> PlumbSlots (see decode.h).
+//
+// Why the DOM API and not on-demand: CI keys arrive in any order and records
+// are filled by key lookup, so random access over an already-validated tape is
+// both simpler and about as fast; the per-thread parser keeps its buffers, so
+// steady-state parsing does not allocate.
+#include "plumb/decode.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "plumb/builtins.h"
+#include "plumb/context.h"
+
+namespace plumb::rt {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+const char* JsonTypeName(element_type t) {
+  switch (t) {
+    case element_type::ARRAY:
+      return "list";
+    case element_type::OBJECT:
+      return "object";
+    case element_type::INT64:
+    case element_type::UINT64:
+      return "int";
+    case element_type::DOUBLE:
+      return "float";
+    case element_type::STRING:
+      return "string";
+    case element_type::BOOL:
+      return "bool";
+    case element_type::NULL_VALUE:
+      return "null";
+  }
+  return "?";
+}
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kString:
+      return "string";
+    case Kind::kTimestamp:
+      return "timestamp";
+    case Kind::kDuration:
+      return "duration";
+    case Kind::kIp:
+      return "ip";
+    case Kind::kCidr:
+      return "cidr";
+    case Kind::kList:
+      return "list";
+    case Kind::kMap:
+      return "map";
+    case Kind::kRecord:
+      return "record";
+    case Kind::kJson:
+      return "json";
+  }
+  return "?";
+}
+
+inline void SetAbsent(PlumbSlot* o) { *o = PlumbSlot{}; }
+
+inline void SetString(Arena& arena, std::string_view s, PlumbSlot* o) {
+  std::string_view c = arena.Copy(s);
+  o->tag = PLUMB_STRING;
+  o->len = static_cast<uint32_t>(c.size());
+  o->bits = reinterpret_cast<uint64_t>(c.data());
+}
+
+inline void SetInt(int64_t v, PlumbSlot* o, uint32_t tag = PLUMB_INT) {
+  o->tag = tag;
+  o->len = 0;
+  o->bits = static_cast<uint64_t>(v);
+}
+
+inline void SetFloat(double d, PlumbSlot* o) {
+  o->tag = PLUMB_FLOAT;
+  o->len = 0;
+  std::memcpy(&o->bits, &d, sizeof d);
+}
+
+inline void SetAggregate(uint32_t tag, const PlumbSlot* items, size_t n, PlumbSlot* o) {
+  o->tag = tag;
+  o->len = static_cast<uint32_t>(n);
+  o->bits = reinterpret_cast<uint64_t>(items);
+}
+
+PlumbSlot* AllocSlots(Arena& arena, size_t n) {
+  auto* p = arena.AllocArray<PlumbSlot>(n);
+  std::memset(p, 0, sizeof(PlumbSlot) * (n ? n : 1));
+  return p;
+}
+
+size_t CountArray(simdjson::dom::array a) {
+  size_t n = a.size();
+  if (n < 0xFFFFFF) return n;  // scope_count saturates at 24 bits
+  n = 0;
+  for (auto e : a) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+size_t CountObject(simdjson::dom::object o) {
+  size_t n = o.size();
+  if (n < 0xFFFFFF) return n;
+  n = 0;
+  for (auto kv : o) {
+    (void)kv;
+    ++n;
+  }
+  return n;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool IsUrlEncodedJson(std::string_view s) {
+  return s.size() >= 3 && (IEquals(s.substr(0, 3), "%7B") || IEquals(s.substr(0, 3), "%5B"));
+}
+
+// A string is worth parsing as JSON only if it starts like an object or list;
+// everything else stays a string (or a lone value) without a parse attempt.
+bool LooksLikeJson(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  if (i == s.size()) return false;
+  if (s[i] == '{' || s[i] == '[') return true;
+  return IsUrlEncodedJson(s.substr(i));
+}
+
+std::string Snippet(std::string_view s) {
+  std::string out = "\"";
+  size_t n = s.size() < 48 ? s.size() : 48;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  }
+  if (n < s.size()) out += "...";
+  out += '"';
+  return out;
+}
+
+// The scratch PlumbCtx handed to builtins.h parsers: they only use the arena.
+PlumbCtx MakeCtx(Arena& arena, JsonScratch* scratch) {
+  PlumbCtx c;
+  c.arena = &arena;
+  c.json = scratch;
+  return c;
+}
+
+PlumbSlot StringSlot(std::string_view s) {
+  PlumbSlot p{};
+  p.tag = PLUMB_STRING;
+  p.len = static_cast<uint32_t>(s.size());
+  p.bits = reinterpret_cast<uint64_t>(s.data());
+  return p;
+}
+
+void NumberText(element v, char* buf, size_t cap, std::string_view* out) {
+  std::to_chars_result r{};
+  switch (v.type()) {
+    case element_type::INT64:
+      r = std::to_chars(buf, buf + cap, v.get_int64().value_unsafe());
+      break;
+    case element_type::UINT64:
+      r = std::to_chars(buf, buf + cap, v.get_uint64().value_unsafe());
+      break;
+    default:
+      r = std::to_chars(buf, buf + cap, v.get_double().value_unsafe());
+      break;
+  }
+  *out = std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+bool DoubleToInt(double d, int64_t* out) {
+  if (!std::isfinite(d) || d != std::trunc(d)) return false;
+  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+// Epoch seconds (below 1e11, i.e. before year 5138) or milliseconds.
+bool EpochToMicros(double x, int64_t* out) {
+  if (!std::isfinite(x)) return false;
+  double us = std::fabs(x) < 1e11 ? x * 1e6 : x * 1e3;
+  if (us < -9.2e18 || us > 9.2e18) return false;
+  *out = static_cast<int64_t>(std::llround(us));
+  return true;
+}
+
+double NumberAsDouble(element v) {
+  switch (v.type()) {
+    case element_type::INT64:
+      return static_cast<double>(v.get_int64().value_unsafe());
+    case element_type::UINT64:
+      return static_cast<double>(v.get_uint64().value_unsafe());
+    default:
+      return v.get_double().value_unsafe();
+  }
+}
+
+bool IsNumber(element_type t) {
+  return t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE;
+}
+
+bool IsScalar(element_type t) { return t != element_type::ARRAY && t != element_type::OBJECT; }
+
+class Decoder {
+ public:
+  Decoder(const TypeTable* t, Arena& arena, DecodeContext& dc) : t_(t), arena_(arena), dc_(dc) {}
+
+  // Returns false when the value did not convert (a warning was issued); a
+  // null/absent value returns true with *out absent.
+  bool Typed(element v, TypeId type, PlumbSlot* out);
+  bool Dynamic(element v, PlumbSlot* out);
+
+ private:
+  struct Seg {
+    Seg(DecodeContext& dc, std::string_view key) : dc_(dc) { dc.path.push_back({key, -1}); }
+    Seg(DecodeContext& dc, int64_t index) : dc_(dc) { dc.path.push_back({{}, index}); }
+    ~Seg() { dc_.path.pop_back(); }
+    DecodeContext& dc_;
+  };
+  struct Depth {
+    explicit Depth(DecodeContext& dc) : dc_(dc) { ++dc.depth; }
+    ~Depth() { --dc_.depth; }
+    bool TooDeep() const { return dc_.depth > dc_.max_depth; }
+    DecodeContext& dc_;
+  };
+
+  bool Mismatch(Kind want, element v, PlumbSlot* out) {
+    SetAbsent(out);
+    if (dc_.warnings) {
+      std::string msg = std::string("expected ") + KindName(want) + ", got " + JsonTypeName(v.type());
+      if (v.type() == element_type::STRING) msg += " " + Snippet(v.get_string().value_unsafe());
+      dc_.Warn(msg);
+    }
+    return false;
+  }
+  bool DepthExceeded(PlumbSlot* out) {
+    SetAbsent(out);
+    dc_.Warn("nesting deeper than " + std::to_string(dc_.max_depth) + " levels");
+    return false;
+  }
+
+  bool Scalar(element v, const TypeDesc& td, PlumbSlot* out);
+  bool List(element v, const TypeDesc& td, PlumbSlot* out);
+  bool Map(element v, const TypeDesc& td, PlumbSlot* out);
+  bool Record(element v, const TypeDesc& td, PlumbSlot* out);
+  bool RecordFromScalar(element v, const TypeDesc& td, PlumbSlot* out);
+  // JSON inside a string; false (without warning) when the text is not JSON.
+  bool FromJsonString(std::string_view s, TypeId type, PlumbSlot* out) {
+    return DecodeJsonText(s, t_, type, arena_, out, dc_);
+  }
+
+  const TypeTable* t_;
+  Arena& arena_;
+  DecodeContext& dc_;
+};
+
+bool Decoder::Typed(element v, TypeId type, PlumbSlot* out) {
+  element_type jt = v.type();
+  if (jt == element_type::NULL_VALUE) {
+    SetAbsent(out);
+    return true;
+  }
+  if (type == kNoType || t_ == nullptr) return Dynamic(v, out);
+  const TypeDesc& td = (*t_)[type];
+  switch (td.kind) {
+    case Kind::kList:
+      return List(v, td, out);
+    case Kind::kMap:
+      return Map(v, td, out);
+    case Kind::kRecord:
+      return Record(v, td, out);
+    case Kind::kJson:
+      if (jt == element_type::STRING) {
+        std::string_view s = v.get_string().value_unsafe();
+        if (LooksLikeJson(s) && FromJsonString(s, kNoType, out)) return true;
+        SetString(arena_, s, out);
+        return true;
+      }
+      return Dynamic(v, out);
+    default:
+      return Scalar(v, td, out);
+  }
+}
+
+bool Decoder::Scalar(element v, const TypeDesc& td, PlumbSlot* out) {
+  element_type jt = v.type();
+  switch (td.kind) {
+    case Kind::kBool:
+      if (jt == element_type::BOOL) {
+        SetInt(v.get_bool().value_unsafe() ? 1 : 0, out, PLUMB_BOOL);
+        return true;
+      }
+      if (jt == element_type::STRING) {
+        std::string_view s = v.get_string().value_unsafe();
+        if (IEquals(s, "true") || IEquals(s, "false")) {
+          SetInt(IEquals(s, "true") ? 1 : 0, out, PLUMB_BOOL);
+          return true;
+        }
+      }
+      return Mismatch(td.kind, v, out);
+
+    case Kind::kInt: {
+      int64_t i;
+      if (jt == element_type::INT64) {
+        SetInt(v.get_int64().value_unsafe(), out);
+        return true;
+      }
+      if (jt == element_type::DOUBLE && DoubleToInt(v.get_double().value_unsafe(), &i)) {
+        SetInt(i, out);
+        return true;
+      }
+      if (jt == element_type::STRING) {
+        std::string_view s = v.get_string().value_unsafe();
+        const char* b = s.data();
+        const char* e = b + s.size();
+        if (b != e && *b == '+') ++b;
+        auto r = std::from_chars(b, e, i);
+        if (r.ec == std::errc() && r.ptr == e && b != e) {
+          SetInt(i, out);
+          return true;
+        }
+      }
+      if (jt == element_type::UINT64 || jt == element_type::DOUBLE) {
+        SetAbsent(out);
+        char buf[40];
+        std::string_view txt;
+        NumberText(v, buf, sizeof buf, &txt);
+        dc_.Warn("expected int, got " + std::string(txt) + " (not a 64-bit integer)");
+        return false;
+      }
+      return Mismatch(td.kind, v, out);
+    }
+
+    case Kind::kFloat:
+      if (IsNumber(jt)) {
+        SetFloat(NumberAsDouble(v), out);
+        return true;
+      }
+      if (jt == element_type::STRING) {
+        std::string_view s = v.get_string().value_unsafe();
+        double d;
+        auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+        if (r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty()) {
+          SetFloat(d, out);
+          return true;
+        }
+      }
+      return Mismatch(td.kind, v, out);
+
+    case Kind::kString:
+      if (jt == element_type::STRING) {
+        SetString(arena_, v.get_string().value_unsafe(), out);
+        return true;
+      }
+      if (IsNumber(jt)) {
+        // configurationStateId: a string in CI 1.2, a number in 1.3.
+        char buf[40];
+        std::string_view txt;
+        NumberText(v, buf, sizeof buf, &txt);
+        SetString(arena_, txt, out);
+        return true;
+      }
+      if (jt == element_type::BOOL) {
+        SetString(arena_, v.get_bool().value_unsafe() ? "true" : "false", out);
+        return true;
+      }
+      return Mismatch(td.kind, v, out);
+
+    case Kind::kTimestamp:
+    case Kind::kDuration:
+    case Kind::kIp:
+    case Kind::kCidr: {
+      if (jt == element_type::STRING) {
+        std::string_view s = v.get_string().value_unsafe();
+        PlumbSlot in = StringSlot(s);  // parsers copy what they keep
+        PlumbCtx ctx = MakeCtx(arena_, dc_.scratch);
+        switch (td.kind) {
+          case Kind::kTimestamp:
+            plumb_parse_timestamp(&in, out);
+            break;
+          case Kind::kDuration:
+            plumb_parse_duration(&in, out);
+            break;
+          case Kind::kIp:
+            plumb_parse_ip(&ctx, &in, out);
+            break;
+          default:
+            plumb_parse_cidr(&ctx, &in, out);
+            break;
+        }
+        if (out->tag != PLUMB_ABSENT) return true;
+        return Mismatch(td.kind, v, out);
+      }
+      if (td.kind == Kind::kTimestamp && IsNumber(jt)) {
+        int64_t us;
+        if (EpochToMicros(NumberAsDouble(v), &us)) {
+          SetInt(us, out, PLUMB_TIMESTAMP);
+          return true;
+        }
+      }
+      return Mismatch(td.kind, v, out);
+    }
+    default:
+      return Mismatch(td.kind, v, out);
+  }
+}
+
+bool Decoder::List(element v, const TypeDesc& td, PlumbSlot* out) {
+  element_type jt = v.type();
+  if (jt == element_type::ARRAY) {
+    Depth d(dc_);
+    if (d.TooDeep()) return DepthExceeded(out);
+    simdjson::dom::array a = v.get_array().value_unsafe();
+    size_t n = CountArray(a);
+    PlumbSlot* items = AllocSlots(arena_, n);
+    size_t k = 0;
+    int64_t i = 0;
+    for (element e : a) {
+      Seg s(dc_, i++);
+      // Dropped elements (failed conversion, already warned; or null) leave no
+      // hole: compiled code relies on list elements never being absent.
+      if (Typed(e, td.elem, &items[k]) && items[k].tag != PLUMB_ABSENT) ++k;
+    }
+    SetAggregate(PLUMB_LIST, items, k, out);
+    return true;
+  }
+  if (jt == element_type::STRING) {
+    std::string_view s = v.get_string().value_unsafe();
+    if (LooksLikeJson(s) && FromJsonString(s, static_cast<TypeId>(&td - t_->types.data()), out)) return true;
+  }
+  // A lone value where a list is declared: a one-item list.
+  PlumbSlot* item = AllocSlots(arena_, 1);
+  if (!Typed(v, td.elem, item)) {
+    SetAbsent(out);
+    return false;
+  }
+  if (item->tag == PLUMB_ABSENT) {
+    SetAbsent(out);
+    return true;
+  }
+  SetAggregate(PLUMB_LIST, item, 1, out);
+  return true;
+}
+
+bool Decoder::Map(element v, const TypeDesc& td, PlumbSlot* out) {
+  element_type jt = v.type();
+  if (jt == element_type::OBJECT) {
+    Depth d(dc_);
+    if (d.TooDeep()) return DepthExceeded(out);
+    simdjson::dom::object o = v.get_object().value_unsafe();
+    size_t n = CountObject(o);
+    PlumbSlot* pairs = AllocSlots(arena_, 2 * n);
+    size_t k = 0;
+    for (simdjson::dom::key_value_pair kv : o) {
+      Seg s(dc_, kv.key);
+      PlumbSlot* val = &pairs[2 * k + 1];
+      if (Typed(kv.value, td.elem, val) && val->tag != PLUMB_ABSENT) {
+        SetString(arena_, kv.key, &pairs[2 * k]);
+        ++k;
+      }
+    }
+    SetAggregate(PLUMB_MAP, pairs, k, out);
+    return true;
+  }
+  if (jt == element_type::ARRAY) {
+    // AWS tags: [{"key": "Owner", "value": "x"}] (1.2 CLI) or {Key, Value}.
+    Depth d(dc_);
+    if (d.TooDeep()) return DepthExceeded(out);
+    simdjson::dom::array a = v.get_array().value_unsafe();
+    size_t n = CountArray(a);
+    PlumbSlot* pairs = AllocSlots(arena_, 2 * n);
+    size_t k = 0;
+    int64_t i = 0;
+    for (element e : a) {
+      Seg s(dc_, i++);
+      std::string_view key;
+      element val;
+      bool have_key = false, have_val = false;
+      if (e.type() == element_type::OBJECT) {
+        for (simdjson::dom::key_value_pair kv : e.get_object().value_unsafe()) {
+          if ((kv.key == "key" || kv.key == "Key") && kv.value.type() == element_type::STRING) {
+            key = kv.value.get_string().value_unsafe();
+            have_key = true;
+          } else if (kv.key == "value" || kv.key == "Value") {
+            val = kv.value;
+            have_val = true;
+          }
+        }
+      }
+      if (!have_key) {
+        dc_.Warn(std::string("expected {key, value} map entry, got ") + JsonTypeName(e.type()));
+        continue;
+      }
+      PlumbSlot* vs = &pairs[2 * k + 1];
+      if (!have_val) continue;
+      Seg ks(dc_, key);
+      if (Typed(val, td.elem, vs) && vs->tag != PLUMB_ABSENT) {
+        SetString(arena_, key, &pairs[2 * k]);
+        ++k;
+      }
+    }
+    SetAggregate(PLUMB_MAP, pairs, k, out);
+    return true;
+  }
+  if (jt == element_type::STRING) {
+    std::string_view s = v.get_string().value_unsafe();
+    if (LooksLikeJson(s) && FromJsonString(s, static_cast<TypeId>(&td - t_->types.data()), out)) return true;
+  }
+  return Mismatch(Kind::kMap, v, out);
+}
+
+bool Decoder::Record(element v, const TypeDesc& td, PlumbSlot* out) {
+  element_type jt = v.type();
+  if (jt == element_type::OBJECT) {
+    Depth d(dc_);
+    if (d.TooDeep()) return DepthExceeded(out);
+    size_t n = td.fields.size();
+    PlumbSlot* fields = AllocSlots(arena_, n);
+    for (simdjson::dom::key_value_pair kv : v.get_object().value_unsafe()) {
+      auto it = td.key_index.find(kv.key);
+      if (it == td.key_index.end()) continue;
+      const FieldDesc& f = td.fields[static_cast<size_t>(it->second)];
+      if (!f.used && !f.required) continue;  // projected away: not even looked at
+      Seg s(dc_, kv.key);
+      Typed(kv.value, f.type, &fields[it->second]);  // last duplicate wins
+    }
+    SetAggregate(PLUMB_RECORD, fields, n, out);
+    return true;
+  }
+  if (jt == element_type::STRING) {
+    std::string_view s = v.get_string().value_unsafe();
+    if (LooksLikeJson(s) && FromJsonString(s, static_cast<TypeId>(&td - t_->types.data()), out)) return true;
+  }
+  if (td.from_scalar_index >= 0) {
+    bool ok = IsScalar(jt);
+    if (jt == element_type::ARRAY) {
+      ok = true;
+      for (element e : v.get_array().value_unsafe())
+        if (!IsScalar(e.type())) ok = false;
+    }
+    if (ok) return RecordFromScalar(v, td, out);
+  }
+  return Mismatch(Kind::kRecord, v, out);
+}
+
+// IAM `"Principal": "*"`: the scalar becomes the value of td.from_scalar.
+bool Decoder::RecordFromScalar(element v, const TypeDesc& td, PlumbSlot* out) {
+  size_t n = td.fields.size();
+  PlumbSlot* fields = AllocSlots(arena_, n);
+  const FieldDesc& f = td.fields[static_cast<size_t>(td.from_scalar_index)];
+  bool ok = true;
+  if (f.used) {
+    Seg s(dc_, f.name);
+    ok = Typed(v, f.type, &fields[td.from_scalar_index]);
+  }
+  SetAggregate(PLUMB_RECORD, fields, n, out);
+  return ok;
+}
+
+bool Decoder::Dynamic(element v, PlumbSlot* out) {
+  switch (v.type()) {
+    case element_type::NULL_VALUE:
+      SetInt(0, out, PLUMB_NULL);
+      return true;
+    case element_type::BOOL:
+      SetInt(v.get_bool().value_unsafe() ? 1 : 0, out, PLUMB_BOOL);
+      return true;
+    case element_type::INT64:
+      SetInt(v.get_int64().value_unsafe(), out);
+      return true;
+    case element_type::UINT64: {
+      uint64_t u = v.get_uint64().value_unsafe();
+      if (u <= static_cast<uint64_t>(INT64_MAX))
+        SetInt(static_cast<int64_t>(u), out);
+      else
+        SetFloat(static_cast<double>(u), out);
+      return true;
+    }
+    case element_type::DOUBLE:
+      SetFloat(v.get_double().value_unsafe(), out);
+      return true;
+    case element_type::STRING:
+      SetString(arena_, v.get_string().value_unsafe(), out);
+      return true;
+    case element_type::ARRAY: {
+      Depth d(dc_);
+      if (d.TooDeep()) return DepthExceeded(out);
+      simdjson::dom::array a = v.get_array().value_unsafe();
+      size_t n = CountArray(a);
+      PlumbSlot* items = AllocSlots(arena_, n);
+      size_t k = 0;
+      int64_t i = 0;
+      for (element e : a) {
+        Seg s(dc_, i++);
+        if (Dynamic(e, &items[k])) ++k;
+      }
+      SetAggregate(PLUMB_LIST, items, k, out);
+      return true;
+    }
+    case element_type::OBJECT: {
+      Depth d(dc_);
+      if (d.TooDeep()) return DepthExceeded(out);
+      simdjson::dom::object o = v.get_object().value_unsafe();
+      size_t n = CountObject(o);
+      PlumbSlot* pairs = AllocSlots(arena_, 2 * n);
+      size_t k = 0;
+      for (simdjson::dom::key_value_pair kv : o) {
+        Seg s(dc_, kv.key);
+        if (Dynamic(kv.value, &pairs[2 * k + 1])) {
+          SetString(arena_, kv.key, &pairs[2 * k]);
+          ++k;
+        }
+      }
+      SetAggregate(PLUMB_OBJECT, pairs, k, out);
+      return true;
+    }
+  }
+  SetAbsent(out);
+  return false;
+}
+
+}  // namespace
+
+std::string DecodeContext::PathText() const {
+  std::string s;
+  for (const PathSeg& p : path) {
+    if (p.index >= 0) {
+      s += '[';
+      s += std::to_string(p.index);
+      s += ']';
+    } else {
+      if (!s.empty()) s += '.';
+      s.append(p.key.data(), p.key.size());
+    }
+  }
+  return s.empty() ? std::string("(root)") : s;
+}
+
+void DecodeContext::Warn(std::string_view what) {
+  if (!warnings) return;
+  if (warnings->samples.size() >= DecodeWarnings::kMaxSamples) {
+    ++warnings->count;  // no need to build the text nobody will see
+    return;
+  }
+  std::string msg = PathText();
+  msg += ": ";
+  msg.append(what.data(), what.size());
+  warnings->Add(std::move(msg));
+}
+
+JsonScratch& JsonScratch::ForThisThread() {
+  thread_local JsonScratch scratch;
+  return scratch;
+}
+
+void Decode(simdjson::dom::element v, const TypeTable& t, TypeId type, Arena& arena, PlumbSlot* out,
+            DecodeContext& dc) {
+  Decoder d(&t, arena, dc);
+  d.Typed(v, type, out);
+}
+
+void DecodeDynamic(simdjson::dom::element v, Arena& arena, PlumbSlot* out, DecodeContext& dc) {
+  Decoder d(nullptr, arena, dc);
+  d.Dynamic(v, out);
+}
+
+bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Arena& arena, PlumbSlot* out,
+                    DecodeContext& dc) {
+  SetAbsent(out);
+  JsonScratch* scratch = dc.scratch ? dc.scratch : &JsonScratch::ForThisThread();
+  int level = dc.string_level;
+  if (level >= JsonScratch::kMaxStringLevels) {
+    dc.Warn("JSON nested in strings more than " + std::to_string(JsonScratch::kMaxStringLevels) +
+            " levels deep");
+    return false;
+  }
+  // Trim leading blanks so "%7B" detection sees the first real byte.
+  while (!text.empty() && (text[0] == ' ' || text[0] == '\t' || text[0] == '\n' || text[0] == '\r'))
+    text.remove_prefix(1);
+  if (IsUrlEncodedJson(text)) {
+    PlumbCtx ctx = MakeCtx(arena, scratch);
+    PlumbSlot in = StringSlot(text), dec{};
+    plumb_url_decode(&ctx, &in, &dec);
+    if (dec.tag != PLUMB_STRING) return false;
+    text = std::string_view(reinterpret_cast<const char*>(dec.bits), dec.len);
+  }
+  // The parser wants SIMDJSON_PADDING readable bytes past the end; keep one
+  // reusable buffer per level instead of letting simdjson allocate per parse.
+  std::string& buf = scratch->buffers[level];
+  if (buf.size() < text.size() + simdjson::SIMDJSON_PADDING)
+    buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  if (!text.empty()) std::memcpy(buf.data(), text.data(), text.size());
+  std::memset(buf.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  simdjson::dom::element root;
+  if (scratch->Level(level).parse(buf.data(), text.size(), false).get(root) != simdjson::SUCCESS)
+    return false;
+  DecodeContext* ctx = &dc;
+  JsonScratch* saved = ctx->scratch;
+  ctx->scratch = scratch;
+  ++ctx->string_level;
+  Decoder d(t, arena, *ctx);
+  bool ok = d.Typed(root, t ? type : kNoType, out);
+  --ctx->string_level;
+  ctx->scratch = saved;
+  (void)ok;
+  return true;
+}
+
+}  // namespace plumb::rt

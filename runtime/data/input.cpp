@@ -1,0 +1,725 @@
+// Input readers (see input.h): files, directories, stdin, gzip; NDJSON and
+// whole-document containers; format detection by content.
+//
+// Structure: InputReader::Impl walks paths (a stack, so directories expand
+// lazily) and drives one FileReader at a time. A FileReader owns a byte
+// source (fd, optionally through zlib), a text buffer, and the pieces of the
+// document it is currently expanding. Locating the items of a container uses
+// simdjson on-demand: it walks the array without building a DOM, and when the
+// file is truncated it still hands out the items before the damage.
+#include "plumb/input.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <utility>
+
+namespace plumb::rt {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr size_t kChunk = 1 << 20;
+
+std::string ErrnoText(int e) { return std::strerror(e); }
+
+std::string Bytes(uint64_t n) {
+  if (n >= (1ull << 30) && n % (1ull << 30) == 0) return std::to_string(n >> 30) + " GiB";
+  if (n >= (1ull << 20) && n % (1ull << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  return std::to_string(n) + " bytes";
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool EndsWithI(std::string_view s, std::string_view suf) {
+  if (s.size() < suf.size()) return false;
+  for (size_t i = 0; i < suf.size(); ++i) {
+    char a = s[s.size() - suf.size() + i];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (a != suf[i]) return false;
+  }
+  return true;
+}
+
+bool WantedInDirectory(std::string_view name) {
+  if (EndsWithI(name, ".gz")) name.remove_suffix(3);
+  return EndsWithI(name, ".json") || EndsWithI(name, ".ndjson") || EndsWithI(name, ".jsonl");
+}
+
+std::string JoinLocator(const std::string& base, const std::string& more) {
+  if (base.empty()) return more;
+  return base + " " + more;
+}
+
+const char* OdTypeName(od::json_type t) {
+  switch (t) {
+    case od::json_type::array:
+      return "a list";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::boolean:
+      return "a bool";
+    case od::json_type::null:
+      return "null";
+  }
+  return "?";
+}
+
+// Reads one file (or stdin) and turns it into items.
+class FileReader {
+ public:
+  FileReader(std::string path, int fd, bool own_fd, const InputOptions& opt, od::parser& od_parser,
+             simdjson::dom::parser& dom_parser)
+      : path_(std::move(path)), fd_(fd), own_fd_(own_fd), opt_(opt), od_(od_parser), dom_(dom_parser) {}
+  ~FileReader() {
+    if (own_fd_ && fd_ >= 0) ::close(fd_);
+    if (gz_init_) inflateEnd(&zs_);
+  }
+
+  // Appends items until `max` are in `out` or the file is done. Returns true
+  // when the file is finished.
+  bool Next(std::vector<InputItem>& out, size_t max) {
+    while (out.size() < max) {
+      if (next_piece_ < pieces_.size()) {
+        Deliver(pieces_[next_piece_++], out);
+        continue;
+      }
+      pieces_.clear();
+      next_piece_ = 0;
+      switch (mode_) {
+        case Mode::kDetect:
+          Detect();
+          break;
+        case Mode::kLines:
+          NextLine();
+          break;
+        case Mode::kDocument:
+          mode_ = Mode::kDone;
+          break;
+        case Mode::kDone:
+          if (!source_error_.empty()) {
+            AddError("", source_error_);
+            source_error_.clear();
+            break;
+          }
+          return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  enum class Mode { kDetect, kLines, kDocument, kDone };
+  struct Piece {
+    size_t off = 0, len = 0;  // into doc_, when owned is empty and error is empty
+    bool whole = false;       // the piece is all of doc_: move it instead of copying
+    std::string owned;        // text that is not a slice of doc_ (Lambda events)
+    std::string locator;
+    std::string error;
+  };
+
+  // ---- bytes -------------------------------------------------------------
+
+  // Reads raw bytes from the fd; 0 at end of file, -1 on error (message set).
+  ssize_t RawRead(char* dst, size_t n) {
+    for (;;) {
+      ssize_t r = ::read(fd_, dst, n);
+      if (r >= 0) return r;
+      if (errno == EINTR) continue;
+      source_error_ = "read error: " + ErrnoText(errno);
+      return -1;
+    }
+  }
+
+  // Reads decoded bytes (through zlib when the file is gzip); 0 at end.
+  ssize_t ReadSome(char* dst, size_t n) {
+    if (!gz_) {
+      if (!prefix_.empty()) {
+        size_t k = std::min(n, prefix_.size());
+        std::memcpy(dst, prefix_.data(), k);
+        prefix_.erase(0, k);
+        return static_cast<ssize_t>(k);
+      }
+      return RawRead(dst, n);
+    }
+    zs_.next_out = reinterpret_cast<Bytef*>(dst);
+    zs_.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    while (zs_.avail_out == std::min<size_t>(n, 1u << 30)) {
+      if (zs_.avail_in == 0 && !raw_eof_) {
+        ssize_t r = RawRead(reinterpret_cast<char*>(zin_.data()), zin_.size());
+        if (r < 0) return -1;
+        if (r == 0) raw_eof_ = true;
+        zs_.next_in = zin_.data();
+        zs_.avail_in = static_cast<uInt>(r);
+      }
+      if (zs_.avail_in == 0 && raw_eof_) {
+        if (!member_done_) source_error_ = "gzip stream is truncated";
+        break;
+      }
+      if (member_done_) {
+        // Concatenated gzip members (what `cat a.gz b.gz` makes) are one stream.
+        if (zs_.avail_in > 0 && zs_.next_in[0] != 0x1f) {
+          source_error_ = "trailing garbage after gzip stream";
+          zs_.avail_in = 0;
+          break;
+        }
+        inflateReset(&zs_);
+        member_done_ = false;
+      }
+      int rc = inflate(&zs_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        member_done_ = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        source_error_ = std::string("corrupt gzip data: ") + (zs_.msg ? zs_.msg : "inflate failed");
+        zs_.avail_in = 0;
+        raw_eof_ = true;
+        member_done_ = true;
+        break;
+      }
+    }
+    size_t got = std::min<size_t>(n, 1u << 30) - zs_.avail_out;
+    inflated_ += got;
+    if (inflated_ > opt_.max_decompressed_bytes) {
+      source_error_ = "decompressed data exceeds the limit of " + Bytes(opt_.max_decompressed_bytes) +
+                      " (gzip bomb?); rest of the file skipped";
+      return -1;
+    }
+    return static_cast<ssize_t>(got);
+  }
+
+  void StartSource() {
+    // Gzip is recognised by its magic bytes, never by the file name.
+    char magic[2];
+    size_t have = 0;
+    while (have < 2) {
+      ssize_t r = RawRead(magic + have, 2 - have);
+      if (r <= 0) break;
+      have += static_cast<size_t>(r);
+    }
+    if (have == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
+        static_cast<unsigned char>(magic[1]) == 0x8b) {
+      gz_ = true;
+      std::memset(&zs_, 0, sizeof zs_);
+      if (inflateInit2(&zs_, 15 + 16) != Z_OK) {
+        source_error_ = "zlib initialisation failed";
+        eof_ = true;
+        return;
+      }
+      gz_init_ = true;
+      zin_.resize(256 * 1024);
+      zin_[0] = 0x1f;
+      zin_[1] = 0x8b;
+      zs_.next_in = zin_.data();
+      zs_.avail_in = 2;
+    } else {
+      prefix_.assign(magic, have);
+    }
+  }
+
+  // Appends up to kChunk more bytes to buf_; false at end of input.
+  bool Fill() {
+    if (eof_) return false;
+    size_t old = buf_.size();
+    buf_.resize(old + kChunk);
+    ssize_t r = ReadSome(buf_.data() + old, kChunk);
+    if (r <= 0) {
+      buf_.resize(old);
+      eof_ = true;
+      return false;
+    }
+    buf_.resize(old + static_cast<size_t>(r));
+    return true;
+  }
+
+  void Compact() {
+    if (pos_ > kChunk && pos_ * 2 > buf_.size()) {
+      buf_.erase(0, pos_);
+      pos_ = 0;
+    }
+  }
+
+  // ---- detection ---------------------------------------------------------
+
+  void Detect() {
+    StartSource();
+    // Fill until the first non-blank line is complete and we know whether
+    // anything follows it.
+    size_t first = std::string::npos, nl = std::string::npos, scan = 0;
+    bool second_line = false;
+    for (;;) {
+      if (first == std::string::npos) {
+        while (scan < buf_.size() && IsBlank(buf_[scan])) ++scan;
+        if (scan < buf_.size()) first = scan;
+      }
+      if (first != std::string::npos && nl == std::string::npos) {
+        size_t p = buf_.find('\n', first);
+        if (p != std::string::npos) nl = p;
+      }
+      if (nl != std::string::npos) {
+        size_t q = nl + 1;
+        while (q < buf_.size() && IsBlank(buf_[q])) ++q;
+        if (q < buf_.size()) {
+          second_line = true;
+          break;
+        }
+      }
+      if (buf_.size() > opt_.max_document_bytes) {
+        AddError("", "file exceeds the limit of " + Bytes(opt_.max_document_bytes) + " for one document");
+        mode_ = Mode::kDone;
+        return;
+      }
+      if (!Fill()) break;
+    }
+    if (first == std::string::npos) {
+      if (source_error_.empty()) AddError("", "empty input: no JSON found");
+      mode_ = Mode::kDone;
+      return;
+    }
+    // UTF-8 byte order mark (some Windows tools write one).
+    if (buf_.compare(first, 3, "\xEF\xBB\xBF") == 0) first += 3;
+    if (second_line) {
+      std::string_view line = Trim(std::string_view(buf_).substr(first, nl - first));
+      bool parses = false;
+      if (!line.empty() && (line.front() == '{' || line.front() == '[')) {
+        simdjson::padded_string p(line);
+        simdjson::dom::element e;
+        parses = dom_.parse(p).get(e) == simdjson::SUCCESS;
+      }
+      // NDJSON: a first line that is a whole JSON document, or one that looks
+      // like a one-line object (a damaged first record must not turn the
+      // whole file into one broken document).
+      if (parses || (line.size() > 1 && line.front() == '{' && line.back() == '}')) {
+        mode_ = Mode::kLines;
+        pos_ = 0;  // NextLine counts every line, blank ones included
+        return;
+      }
+    }
+    // One document: read it whole.
+    struct stat st;
+    if (!gz_ && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) < opt_.max_document_bytes)
+      buf_.reserve(static_cast<size_t>(st.st_size) + 1);
+    while (Fill()) {
+      if (buf_.size() - first > opt_.max_document_bytes) {
+        AddError("", "file exceeds the limit of " + Bytes(opt_.max_document_bytes) + " for one document");
+        mode_ = Mode::kDone;
+        return;
+      }
+    }
+    std::string_view text = std::string_view(buf_).substr(first);
+    doc_ = simdjson::padded_string(text);
+    std::string().swap(buf_);
+    mode_ = Mode::kDocument;
+    Expand("");
+  }
+
+  // ---- NDJSON ------------------------------------------------------------
+
+  void NextLine() {
+    for (;;) {
+      size_t nl = buf_.find('\n', pos_);
+      while (nl == std::string::npos) {
+        if (buf_.size() - pos_ > opt_.max_item_bytes) {
+          ++line_no_;
+          AddError("line " + std::to_string(line_no_),
+                   "line longer than the limit of " + Bytes(opt_.max_item_bytes));
+          SkipRestOfLine();
+          return;
+        }
+        Compact();
+        size_t scanned = buf_.size();
+        if (!Fill()) break;
+        nl = buf_.find('\n', scanned);
+      }
+      size_t end = nl == std::string::npos ? buf_.size() : nl;
+      if (nl == std::string::npos && pos_ >= buf_.size()) {
+        mode_ = Mode::kDone;
+        return;
+      }
+      ++line_no_;
+      std::string_view line = Trim(std::string_view(buf_).substr(pos_, end - pos_));
+      pos_ = nl == std::string::npos ? buf_.size() : nl + 1;
+      if (line_no_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line = Trim(line.substr(3));
+      if (line.empty()) continue;
+      if (line.size() > opt_.max_item_bytes) {
+        AddError("line " + std::to_string(line_no_),
+                 "line longer than the limit of " + Bytes(opt_.max_item_bytes));
+        return;
+      }
+      doc_ = simdjson::padded_string(line);
+      Expand("line " + std::to_string(line_no_));
+      Compact();
+      return;
+    }
+  }
+
+  // Discards input up to and including the next newline, without keeping it.
+  void SkipRestOfLine() {
+    for (;;) {
+      size_t nl = buf_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        pos_ = nl + 1;
+        Compact();
+        return;
+      }
+      buf_.clear();
+      pos_ = 0;
+      if (!Fill()) {
+        mode_ = Mode::kDone;
+        return;
+      }
+    }
+  }
+
+  // ---- documents ---------------------------------------------------------
+
+  void AddError(std::string locator, std::string message) {
+    Piece p;
+    p.locator = std::move(locator);
+    p.error = std::move(message);
+    pieces_.push_back(std::move(p));
+  }
+
+  void AddSlice(std::string_view raw, std::string locator) {
+    Piece p;
+    p.off = static_cast<size_t>(raw.data() - doc_.data());
+    p.len = raw.size();
+    p.locator = std::move(locator);
+    pieces_.push_back(std::move(p));
+  }
+
+  // Splits doc_ into pieces: the items of a container, the CI of a Lambda
+  // event, or doc_ itself when it is one CI.
+  void Expand(const std::string& base) {
+    od::document doc;
+    auto err = od_.iterate(doc_).get(doc);
+    od::json_type type;
+    if (!err) err = doc.type().get(type);
+    if (err) {
+      AddError(base, std::string("invalid JSON: ") + simdjson::error_message(err));
+      return;
+    }
+    if (type == od::json_type::array) {
+      od::array a;
+      if ((err = doc.get_array().get(a))) {
+        AddError(base, std::string("invalid JSON: ") + simdjson::error_message(err));
+        return;
+      }
+      ExpandArray(a, base);
+      return;
+    }
+    if (type != od::json_type::object) {
+      AddError(base,
+               std::string("expected a configuration item or a container of them, got ") + OdTypeName(type));
+      return;
+    }
+    od::object obj;
+    if ((err = doc.get_object().get(obj))) {
+      AddError(base, std::string("invalid JSON: ") + simdjson::error_message(err));
+      return;
+    }
+    bool container = false, event = false;
+    std::string event_text;
+    for (auto f : obj) {
+      od::field field;
+      std::string_view key;
+      if ((err = std::move(f).get(field)) || (err = field.unescaped_key().get(key))) {
+        AddError(base, std::string(container ? "malformed JSON after the configuration items: "
+                                             : "invalid JSON: ") +
+                           simdjson::error_message(err));
+        return;
+      }
+      if (key == "configurationItems" || key == "baseConfigurationItems") {
+        container = true;
+        od::value v = field.value();
+        bool is_null = false;
+        if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) continue;
+        od::array a;
+        if ((err = v.get_array().get(a))) {
+          AddError(base, std::string("`") + std::string(key) + "` is not a list");
+          return;
+        }
+        if (!ExpandArray(a, base)) return;
+      } else if (key == "invokingEvent") {
+        std::string_view s;
+        if (field.value().get_string().get(s) == simdjson::SUCCESS) {
+          event = true;
+          event_text.assign(s);
+        } else {
+          AddError(base, "`invokingEvent` is not a string");
+          return;
+        }
+      }
+    }
+    if (event) {
+      ExpandEvent(event_text, base);
+      return;
+    }
+    if (!container) {
+      Piece p;
+      p.off = 0;
+      p.len = doc_.size();
+      p.whole = true;
+      p.locator = base;
+      pieces_.push_back(std::move(p));
+    }
+  }
+
+  // Returns false when the array (hence the document) is damaged.
+  bool ExpandArray(od::array a, const std::string& base) {
+    size_t i = 0;
+    for (auto r : a) {
+      ++i;
+      std::string loc = JoinLocator(base, "item " + std::to_string(i));
+      od::value v;
+      od::json_type t;
+      simdjson::error_code err = std::move(r).get(v);
+      if (!err) err = v.type().get(t);
+      if (err) {
+        AddError(loc, std::string("malformed or truncated JSON (items before this one were read): ") +
+                          simdjson::error_message(err));
+        return false;
+      }
+      if (t == od::json_type::object) {
+        od::object o;
+        std::string_view raw;
+        if (!(err = v.get_object().get(o))) err = o.raw_json().get(raw);
+        if (err) {
+          AddError(loc, std::string("malformed or truncated JSON (items before this one were read): ") +
+                            simdjson::error_message(err));
+          return false;
+        }
+        AddSlice(raw, std::move(loc));
+      } else {
+        AddError(loc, std::string("expected a configuration item (a JSON object), got ") + OdTypeName(t));
+      }
+    }
+    return true;
+  }
+
+  // A Lambda custom rule's event: the CI is JSON text inside invokingEvent.
+  void ExpandEvent(const std::string& text, const std::string& base) {
+    simdjson::dom::element ev;
+    auto err = dom_.parse(text).get(ev);
+    if (err) {
+      AddError(base, std::string("invokingEvent is not valid JSON: ") + simdjson::error_message(err));
+      return;
+    }
+    std::string_view message_type;
+    if (ev["messageType"].get_string().get(message_type)) message_type = {};
+    simdjson::dom::element ci;
+    if (ev["configurationItem"].get(ci) == simdjson::SUCCESS &&
+        ci.type() == simdjson::dom::element_type::OBJECT) {
+      Piece p;
+      p.owned = simdjson::minify(ci);
+      p.locator = base;
+      pieces_.push_back(std::move(p));
+      return;
+    }
+    if (message_type == "OversizedConfigurationItemChangeNotification") {
+      std::string what;
+      simdjson::dom::element sum;
+      if (ev["configurationItemSummary"].get(sum) == simdjson::SUCCESS) {
+        std::string_view rt, id;
+        if (sum["resourceType"].get_string().get(rt)) rt = {};
+        if (sum["resourceId"].get_string().get(id)) id = {};
+        if (!rt.empty()) what = " for " + std::string(rt) + " " + std::string(id);
+      }
+      AddError(base, "oversized configuration item change notification" + what +
+                         ": the configuration item is not embedded in the event (fetch it with "
+                         "`aws configservice get-resource-config-history`)");
+      return;
+    }
+    AddError(base,
+             "invokingEvent carries no configurationItem" +
+                 (message_type.empty() ? std::string() : " (messageType " + std::string(message_type) + ")"));
+  }
+
+  void Deliver(Piece& p, std::vector<InputItem>& out) {
+    InputItem item;
+    item.source = path_;
+    item.locator = std::move(p.locator);
+    if (!p.error.empty()) {
+      item.error = std::move(p.error);
+    } else {
+      size_t len = p.owned.empty() ? p.len : p.owned.size();
+      if (len > opt_.max_item_bytes) {
+        item.error = "configuration item of " + std::to_string(len) + " bytes exceeds the limit of " +
+                     Bytes(opt_.max_item_bytes);
+      } else if (!p.owned.empty()) {
+        item.json = simdjson::padded_string(p.owned);
+      } else if (p.whole) {
+        item.json = std::move(doc_);
+      } else {
+        item.json = simdjson::padded_string(doc_.data() + p.off, p.len);
+      }
+    }
+    out.push_back(std::move(item));
+  }
+
+  std::string path_;
+  int fd_;
+  bool own_fd_;
+  const InputOptions& opt_;
+  od::parser& od_;
+  simdjson::dom::parser& dom_;
+
+  // source
+  std::string prefix_;  // bytes read while sniffing the magic number
+  bool gz_ = false, gz_init_ = false, raw_eof_ = false, member_done_ = false;
+  z_stream zs_{};
+  std::vector<unsigned char> zin_;
+  uint64_t inflated_ = 0;
+  std::string source_error_;
+
+  // text
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+  size_t line_no_ = 0;
+
+  Mode mode_ = Mode::kDetect;
+  simdjson::padded_string doc_;
+  std::vector<Piece> pieces_;
+  size_t next_piece_ = 0;
+};
+
+}  // namespace
+
+class InputReader::Impl {
+ public:
+  Impl(std::vector<std::string> paths, InputOptions opt) : opt_(opt) {
+    for (auto it = paths.rbegin(); it != paths.rend(); ++it) pending_.push_back({std::move(*it), true});
+    // Allocation failure here only means the parsers grow on first use.
+    if (od_.allocate(64 * 1024, opt_.max_depth) || dom_.allocate(64 * 1024, opt_.max_depth)) {
+    }
+  }
+
+  bool NextBatch(std::vector<InputItem>& out, size_t max_items) {
+    size_t start = out.size();
+    size_t limit = start + (max_items ? max_items : 1);
+    while (out.size() < limit) {
+      if (file_) {
+        if (file_->Next(out, limit)) file_.reset();
+        continue;
+      }
+      if (pending_.empty()) break;
+      Pending p = std::move(pending_.back());
+      pending_.pop_back();
+      Open(p, out);
+    }
+    return out.size() > start;
+  }
+
+ private:
+  struct Pending {
+    std::string path;
+    bool named;  // given by the caller (read whatever its name), not found in a directory
+  };
+
+  void Error(const std::string& path, std::string message, std::vector<InputItem>& out) {
+    InputItem item;
+    item.source = path;
+    item.error = std::move(message);
+    out.push_back(std::move(item));
+  }
+
+  void Open(const Pending& p, std::vector<InputItem>& out) {
+    if (p.path == "-" && p.named) {
+      file_ = std::make_unique<FileReader>("-", 0, false, opt_, od_, dom_);
+      return;
+    }
+    struct stat st;
+    if (::stat(p.path.c_str(), &st) != 0) {
+      int e = errno;
+      Error(p.path, e == ELOOP ? "symlink loop" : "cannot open: " + ErrnoText(e), out);
+      return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      ListDirectory(p.path, st, out);
+      return;
+    }
+    if (!p.named && !S_ISREG(st.st_mode)) return;  // sockets, fifos found in a directory
+    int fd = ::open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      Error(p.path, "cannot open: " + ErrnoText(errno), out);
+      return;
+    }
+    file_ = std::make_unique<FileReader>(p.path, fd, true, opt_, od_, dom_);
+  }
+
+  void ListDirectory(const std::string& path, const struct stat& st, std::vector<InputItem>& out) {
+    // A directory reached twice (a symlink back up the tree, or two links to
+    // one place) is read once: that is what stops symlink loops.
+    if (!visited_.insert({st.st_dev, st.st_ino}).second) {
+      Error(path, "directory already read (symlink loop or second link to it); skipped", out);
+      return;
+    }
+    std::error_code ec;
+    std::vector<std::string> names;
+    std::filesystem::directory_iterator it(path, ec), end;
+    if (ec) {
+      Error(path, "cannot read directory: " + ec.message(), out);
+      return;
+    }
+    for (; it != end; it.increment(ec)) {
+      if (ec) break;
+      names.push_back(it->path().filename().string());
+    }
+    if (ec) {
+      Error(path, "cannot read directory: " + ec.message(), out);
+      return;
+    }
+    std::sort(names.begin(), names.end());
+    std::string prefix = path;
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    // Pushed in reverse so the stack pops them in sorted order.
+    for (auto n = names.rbegin(); n != names.rend(); ++n) {
+      std::string full = prefix + *n;
+      struct stat est;
+      if (::stat(full.c_str(), &est) != 0) {
+        // Broken or looping links: Open() reports them when they look like
+        // input or are links (a link loop must give an error, not silence).
+        struct stat lst;
+        bool is_link = ::lstat(full.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode);
+        if (WantedInDirectory(*n) || is_link) pending_.push_back({full, false});
+        continue;
+      }
+      if (S_ISDIR(est.st_mode) || (S_ISREG(est.st_mode) && WantedInDirectory(*n)))
+        pending_.push_back({full, false});
+    }
+  }
+
+  InputOptions opt_;
+  od::parser od_;
+  simdjson::dom::parser dom_;
+  std::vector<Pending> pending_;
+  std::set<std::pair<dev_t, ino_t>> visited_;
+  std::unique_ptr<FileReader> file_;
+};
+
+InputReader::InputReader(std::vector<std::string> paths, InputOptions options)
+    : impl_(std::make_unique<Impl>(std::move(paths), options)) {}
+InputReader::~InputReader() = default;
+bool InputReader::NextBatch(std::vector<InputItem>& out, size_t max_items) {
+  return impl_->NextBatch(out, max_items);
+}
+
+}  // namespace plumb::rt

@@ -1,0 +1,76 @@
+// Input readers: stream configuration items (CIs) out of files, directories
+// and stdin, whatever container AWS put them in.
+//
+// Formats (detected from content, never from the file name; gzip detected by
+// its magic bytes, concatenated gzip members accepted):
+//   - one CI per file (pretty-printed or not)
+//   - NDJSON: one JSON document per line, blank lines skipped; each line may
+//     itself be any of the documents below
+//   - AWS Config snapshot / history files and `aws configservice
+//     get-resource-config-history` output: {"configurationItems": [...]}
+//   - `batch-get-resource-config` output: {"baseConfigurationItems": [...]}
+//   - a Lambda custom rule's event: {"invokingEvent": "<JSON text with
+//     configurationItem>", ...}; an OversizedConfigurationItemChangeNotification
+//     (or any event without an embedded CI) gives an error record
+//   - a JSON array of CIs
+// Directories are walked recursively in byte-wise sorted order; inside them only
+// *.json, *.ndjson, *.jsonl (and those + .gz) are read. Paths named explicitly
+// are read whatever their name. "-" is standard input.
+//
+// Contract
+// - NextBatch is called from one thread. Items own their bytes (padded for
+//   simdjson), so batches can be handed to worker threads.
+// - Bad input never stops the stream: a malformed line, item or file gives an
+//   InputItem with `error` set and reading goes on with the next line / item /
+//   file. Items of a container file before a point of damage are delivered.
+// - Memory is bounded: NDJSON and directories are streamed; a whole-document
+//   file (snapshot, array, single CI) is read whole up to max_document_bytes.
+// - The item text is not validated here beyond what finding it needs; DecodeCi
+//   parses it fully.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace plumb::rt {
+
+struct InputOptions {
+  size_t max_item_bytes = 64ull << 20;            // one CI (or one NDJSON line)
+  size_t max_document_bytes = 4ull << 30;         // a whole snapshot / array file
+  uint64_t max_decompressed_bytes = 64ull << 30;  // per gzip file (bombs)
+  size_t max_depth = 1024;                        // JSON nesting while locating items
+};
+
+struct InputItem {
+  simdjson::padded_string json;  // one CI document; empty when error is set
+  std::string source;            // file path, or "-" for stdin
+  std::string locator;           // "line 12", "item 3", "line 4 item 2", or "" for a whole file
+  std::string error;             // non-empty: this record reports a problem instead of a CI
+
+  bool ok() const { return error.empty(); }
+  // "path:line 12: message" style text for error reports.
+  std::string Where() const { return locator.empty() ? source : source + ": " + locator; }
+};
+
+class InputReader {
+ public:
+  InputReader(std::vector<std::string> paths, InputOptions options = {});
+  ~InputReader();
+  InputReader(const InputReader&) = delete;
+  InputReader& operator=(const InputReader&) = delete;
+
+  // Appends up to max_items items (CIs or error records) to `out`. Returns
+  // false once the input is exhausted and nothing was appended.
+  bool NextBatch(std::vector<InputItem>& out, size_t max_items);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace plumb::rt
