@@ -6,6 +6,9 @@ grammar Plumb;
 
 file : packageDecl? importDecl* topDecl* EOF ;
 
+// One expression alone (string interpolations, the REPL).
+exprOnly : expr EOF ;
+
 packageDecl : 'package' qualName ;
 importDecl  : 'import' qualName ('.' '{' name (',' name)* ','? '}')? ;
 qualName    : name ('.' name)* ;
