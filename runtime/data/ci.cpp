@@ -67,7 +67,9 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
   // One pass over the top-level keys for the header, whatever the dialect.
   CiHeader& h = r.header;
   bool have_type = false;
-  for (simdjson::dom::key_value_pair kv : root.get_object().value_unsafe()) {
+  simdjson::dom::object root_obj =
+      root.get_object().value_unsafe();  // a local: ranging over a temporary result dangles
+  for (simdjson::dom::key_value_pair kv : root_obj) {
     std::string_view k = kv.key;
     if (k.empty()) continue;
     switch (k[0]) {

@@ -503,7 +503,9 @@ bool Decoder::Map(element v, const TypeDesc& td, PlumbSlot* out) {
       element val;
       bool have_key = false, have_val = false;
       if (e.type() == element_type::OBJECT) {
-        for (simdjson::dom::key_value_pair kv : e.get_object().value_unsafe()) {
+        simdjson::dom::object e_obj =
+            e.get_object().value_unsafe();  // a local: ranging over a temporary result dangles
+        for (simdjson::dom::key_value_pair kv : e_obj) {
           if ((kv.key == "key" || kv.key == "Key") && kv.value.type() == element_type::STRING) {
             key = kv.value.get_string().value_unsafe();
             have_key = true;
@@ -542,7 +544,9 @@ bool Decoder::Record(element v, const TypeDesc& td, PlumbSlot* out) {
     if (d.TooDeep()) return DepthExceeded(out);
     size_t n = td.fields.size();
     PlumbSlot* fields = AllocSlots(arena_, n);
-    for (simdjson::dom::key_value_pair kv : v.get_object().value_unsafe()) {
+    simdjson::dom::object v_obj =
+        v.get_object().value_unsafe();  // a local: ranging over a temporary result dangles
+    for (simdjson::dom::key_value_pair kv : v_obj) {
       auto it = td.key_index.find(kv.key);
       if (it == td.key_index.end()) continue;
       const FieldDesc& f = td.fields[static_cast<size_t>(it->second)];
@@ -561,7 +565,10 @@ bool Decoder::Record(element v, const TypeDesc& td, PlumbSlot* out) {
     bool ok = IsScalar(jt);
     if (jt == element_type::ARRAY) {
       ok = true;
-      for (element e : v.get_array().value_unsafe())
+      // A local: a range-for over value_unsafe() of a temporary simdjson_result
+      // would dangle.
+      simdjson::dom::array v_arr = v.get_array().value_unsafe();
+      for (element e : v_arr)
         if (!IsScalar(e.type())) ok = false;
     }
     if (ok) return RecordFromScalar(v, td, out);
