@@ -1,0 +1,277 @@
+#include "output/escape.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace plumb::rt::output {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+constexpr char kHex[] = "0123456789abcdef";
+
+}  // namespace
+
+size_t DecodeUtf8(std::string_view s, size_t i, int32_t* cp) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  unsigned char b0 = p[i];
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  }
+  // The table of well-formed sequences (Unicode 15, table 3-7): the lead byte
+  // fixes the length and the range allowed for the second byte, which is
+  // where overlongs, surrogates and values past U+10FFFF are excluded.
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  uint32_t v;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    v = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    v = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    v = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    *cp = -1;
+    return 1;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    if (i + k >= n) {
+      *cp = -1;
+      return k;
+    }
+    unsigned char b = p[i + k];
+    unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+    if (b < l || b > h) {
+      *cp = -1;
+      return k;
+    }
+    v = (v << 6) | (b & 0x3F);
+  }
+  *cp = static_cast<int32_t>(v);
+  return len;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  size_t i = 0, run = 0;  // [run, i) is a stretch copied verbatim
+  const size_t n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      int32_t cp;
+      size_t len = DecodeUtf8(s, i, &cp);
+      if (cp >= 0) {
+        i += len;
+        continue;
+      }
+      out.append(s.data() + run, i - run);
+      out.append(kReplacement);
+      i += len;
+      run = i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      default:
+        out.append("\\u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+    }
+    ++i;
+    run = i;
+  }
+  out.append(s.data() + run, n - run);
+  out.push_back('"');
+}
+
+void AppendXmlEscaped(std::string& out, std::string_view s, bool attribute) {
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      int32_t cp;
+      size_t len = DecodeUtf8(s, i, &cp);
+      if (cp < 0 || cp == 0xFFFE || cp == 0xFFFF) {
+        out.append(kReplacement);
+      } else {
+        out.append(s.data() + i, len);
+      }
+      i += len;
+      continue;
+    }
+    switch (c) {
+      case '&':
+        out.append("&amp;");
+        break;
+      case '<':
+        out.append("&lt;");
+        break;
+      case '>':
+        out.append("&gt;");
+        break;
+      case '"':
+        if (attribute) {
+          out.append("&quot;");
+        } else {
+          out.push_back('"');
+        }
+        break;
+      case '\t':
+      case '\n':
+      case '\r':
+        if (attribute) {
+          fmt::format_to(std::back_inserter(out), "&#{};", static_cast<int>(c));
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+        break;
+      default:
+        if (c < 0x20) {
+          out.append(kReplacement);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+}
+
+size_t AppendTerminalSafe(std::string& out, std::string_view s, size_t max_width) {
+  // Render into pieces of known width; when a cut is needed, the last piece
+  // that fits leaves room for the ellipsis.
+  const size_t total = TerminalWidth(s);
+  const bool cut = total > max_width;
+  const size_t budget = cut ? (max_width == 0 ? 0 : max_width - 1) : total;
+  size_t width = 0;
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int32_t cp;
+    size_t len = c < 0x80 ? 1 : DecodeUtf8(s, i, &cp);
+    if (c < 0x80) cp = c;
+    char piece[8];
+    size_t piece_len = 0;
+    size_t piece_width;
+    if (cp < 0) {
+      piece_width = 1;
+    } else if (cp == '\n' || cp == '\t' || cp == '\r') {
+      piece[0] = '\\';
+      piece[1] = cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r';
+      piece_len = piece_width = 2;
+    } else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+      piece[0] = '\\';
+      piece[1] = 'x';
+      piece[2] = kHex[(cp >> 4) & 0xF];
+      piece[3] = kHex[cp & 0xF];
+      piece_len = piece_width = 4;
+    } else {
+      piece_width = 1;
+    }
+    if (width + piece_width > budget) break;
+    if (cp < 0) {
+      out.append(kReplacement);
+    } else if (piece_len > 0) {
+      out.append(piece, piece_len);
+    } else {
+      out.append(s.data() + i, len);
+    }
+    width += piece_width;
+    i += len;
+  }
+  if (cut && max_width > 0) {
+    out.append("\xE2\x80\xA6");  // U+2026
+    ++width;
+  }
+  return width;
+}
+
+size_t TerminalWidth(std::string_view s) {
+  size_t width = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int32_t cp;
+    size_t len = c < 0x80 ? 1 : DecodeUtf8(s, i, &cp);
+    if (c < 0x80) cp = c;
+    if (cp == '\n' || cp == '\t' || cp == '\r') {
+      width += 2;
+    } else if (cp >= 0 && (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))) {
+      width += 4;
+    } else {
+      width += 1;
+    }
+    i += len;
+  }
+  return width;
+}
+
+void AppendTimestampIso(std::string& out, int64_t micros) {
+  // Floor (not truncate) so instants before 1970 print the millisecond they
+  // fall in; days -> civil date is Howard Hinnant's days_from_civil inverse.
+  int64_t ms = micros / 1000 - ((micros % 1000) < 0 ? 1 : 0);
+  int64_t days = ms / 86400000 - ((ms % 86400000) < 0 ? 1 : 0);
+  int64_t ms_of_day = ms - days * 86400000;
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d,
+                 ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+}
+
+void AppendFileUri(std::string& out, std::string_view path) {
+  if (!path.empty() && path[0] == '/') out.append("file://");
+  for (unsigned char c : path) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                c == '.' || c == '_' || c == '~' || c == '/';
+    if (keep) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back("0123456789ABCDEF"[c >> 4]);
+      out.push_back("0123456789ABCDEF"[c & 0xF]);
+    }
+  }
+}
+
+}  // namespace plumb::rt::output

@@ -1,0 +1,180 @@
+// The `json` and `ndjson` formats. Both render evaluations by hand into one
+// reused buffer: ndjson is the bulk path (a million CIs), and json streams its
+// evaluations array the same way rather than building a tree. nlohmann::json
+// is used only for the small parts (rules, summary), dumped with the
+// `replace` error handler so ill-formed UTF-8 cannot make it throw.
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+
+#include "output/escape.h"
+#include "output/writers.h"
+
+namespace plumb::rt::output {
+namespace {
+
+constexpr size_t kFlushBytes = 1 << 16;
+
+// The fixed key order of both formats: rule, resourceType, resourceId,
+// accountId, awsRegion, complianceType, annotation, orderingTimestamp
+// (null when unknown); json adds source and locator.
+void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin) {
+  buf.append("{\"rule\":");
+  AppendJsonString(buf, e.rule);
+  buf.append(",\"resourceType\":");
+  AppendJsonString(buf, e.resource_type);
+  buf.append(",\"resourceId\":");
+  AppendJsonString(buf, e.resource_id);
+  buf.append(",\"accountId\":");
+  AppendJsonString(buf, e.account_id);
+  buf.append(",\"awsRegion\":");
+  AppendJsonString(buf, e.region);
+  buf.append(",\"complianceType\":\"");
+  buf.append(ComplianceName(e.compliance));
+  buf.append("\",\"annotation\":");
+  AppendJsonString(buf, e.annotation);
+  buf.append(",\"orderingTimestamp\":");
+  if (e.ordering_timestamp_us == 0) {
+    buf.append("null");
+  } else {
+    buf.push_back('"');
+    AppendTimestampIso(buf, e.ordering_timestamp_us);
+    buf.push_back('"');
+  }
+  if (with_origin) {
+    buf.append(",\"source\":");
+    AppendJsonString(buf, e.source);
+    buf.append(",\"locator\":");
+    AppendJsonString(buf, e.locator);
+  }
+  buf.push_back('}');
+}
+
+nlohmann::ordered_json RuleJson(const RuleInfo& r) {
+  return {{"name", r.name},
+          {"description", r.description},
+          {"managed", r.managed},
+          {"severity", r.severity},
+          {"controls", r.controls},
+          {"resourceTypes", r.resource_types},
+          {"remediation", r.remediation},
+          {"file", r.file},
+          {"line", r.line}};
+}
+
+nlohmann::ordered_json SummaryJson(const RunSummary& s) {
+  return {{"evaluations", s.Evaluations()},
+          {"compliant", s.Count(Compliance::kCompliant)},
+          {"nonCompliant", s.Count(Compliance::kNonCompliant)},
+          {"notApplicable", s.Count(Compliance::kNotApplicable)},
+          {"error", s.Count(Compliance::kError)},
+          {"itemsRead", s.items_read},
+          {"itemsSkipped", s.items_skipped},
+          {"inputErrors", s.input_errors},
+          {"decodeWarnings", s.decode_warnings},
+          {"warningSamples", s.warning_samples},
+          {"seconds", s.seconds}};
+}
+
+std::string Dump(const nlohmann::ordered_json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+class NdjsonWriter final : public OutputWriter {
+ public:
+  explicit NdjsonWriter(std::ostream& out) : out_(out) { buf_.reserve(kFlushBytes + 4096); }
+
+  void Begin(const std::vector<RuleInfo>&) override {}
+
+  void Add(const Evaluation& e) override {
+    AppendEvaluation(buf_, e, /*with_origin=*/false);
+    buf_.push_back('\n');
+    MaybeFlush();
+  }
+
+  void AddError(const InputError& e) override {
+    buf_.append("{\"error\":");
+    AppendJsonString(buf_, e.message);
+    buf_.append(",\"source\":");
+    AppendJsonString(buf_, e.source);
+    buf_.append(",\"locator\":");
+    AppendJsonString(buf_, e.locator);
+    buf_.append("}\n");
+    MaybeFlush();
+  }
+
+  void End(const RunSummary&) override {
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+    out_.flush();
+  }
+
+ private:
+  void MaybeFlush() {
+    if (buf_.size() < kFlushBytes) return;
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();  // keeps the capacity: no allocation in steady state
+  }
+
+  std::ostream& out_;
+  std::string buf_;
+};
+
+// {"rules": [...], "evaluations": [...], "errors": [...], "summary": {...}},
+// one evaluation per line. Input errors are few; they are kept until End.
+class JsonWriter final : public OutputWriter {
+ public:
+  explicit JsonWriter(std::ostream& out) : out_(out) { buf_.reserve(kFlushBytes + 4096); }
+
+  void Begin(const std::vector<RuleInfo>& rules) override {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const RuleInfo& r : rules) arr.push_back(RuleJson(r));
+    buf_.append("{\n\"rules\": ");
+    buf_.append(Dump(arr, -1));
+    buf_.append(",\n\"evaluations\": [");
+  }
+
+  void Add(const Evaluation& e) override {
+    buf_.append(first_ ? "\n" : ",\n");
+    first_ = false;
+    AppendEvaluation(buf_, e, /*with_origin=*/true);
+    if (buf_.size() >= kFlushBytes) {
+      out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+      buf_.clear();
+    }
+  }
+
+  void AddError(const InputError& e) override {
+    errors_.push_back({{"source", e.source}, {"locator", e.locator}, {"message", e.message}});
+  }
+
+  void End(const RunSummary& summary) override {
+    buf_.append(first_ ? "],\n" : "\n],\n");
+    buf_.append("\"errors\": ");
+    buf_.append(Dump(errors_, -1));
+    buf_.append(",\n\"summary\": ");
+    buf_.append(Dump(SummaryJson(summary), -1));
+    buf_.append("\n}\n");
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  std::string buf_;
+  bool first_ = true;
+  nlohmann::ordered_json errors_ = nlohmann::ordered_json::array();
+};
+
+}  // namespace
+
+std::unique_ptr<OutputWriter> MakeJsonWriter(std::ostream& out, const WriterOptions&) {
+  return std::make_unique<JsonWriter>(out);
+}
+
+std::unique_ptr<OutputWriter> MakeNdjsonWriter(std::ostream& out, const WriterOptions&) {
+  return std::make_unique<NdjsonWriter>(out);
+}
+
+}  // namespace plumb::rt::output
