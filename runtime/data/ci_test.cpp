@@ -1,1 +1,197 @@
+// DecodeCi tests: whole CIs (fixture files and hostile text) to ItemResult.
 #include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "data/test_types.h"
+#include "plumb/decode.h"
+
+namespace plumb::rt {
+namespace {
+
+using namespace testing;
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(PLUMB_TEST_DATA_DIR) + "/ci/" + name, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "missing fixture " << name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct CiFixture {
+  Schemas s;
+  Arena arena;
+  JsonScratch scratch;
+  DecodeWarnings warnings;
+  simdjson::padded_string text;  // keeps the padded bytes DecodeCi reads
+
+  ItemResult Run(std::string_view json) {
+    text = simdjson::padded_string(json);
+    DecodeContext dc;
+    dc.scratch = &scratch;
+    dc.warnings = &warnings;
+    return DecodeCi(std::string_view(text.data(), text.size()), s.t, s.roots, arena, dc);
+  }
+};
+
+TEST_CASE("DecodeCi: 1.2 security group from a file") {
+  CiFixture f;
+  ItemResult r = f.Run(ReadFixture("sg_1_2.json"));
+  REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+  CHECK(r.header.resource_type == "AWS::EC2::SecurityGroup");
+  CHECK(r.header.resource_id == "sg-0a1b2c3d");
+  CHECK(r.header.resource_name == "bastion");
+  CHECK(r.header.account_id == "123456789012");
+  CHECK(r.header.region == "eu-west-1");
+  CHECK(r.header.arn == "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0a1b2c3d");
+  CHECK(r.header.item_status == "OK");
+  CHECK(r.header.capture_time_us == 1709974799139000);
+  REQUIRE(r.root.tag == PLUMB_RECORD);
+  CHECK(Int(At(At(At(At(r.root, kConfiguration), 3), 0), 1)) == 22);
+  CHECK(f.warnings.count == 0);
+}
+
+TEST_CASE("DecodeCi: 1.3 bucket and IAM policy from files") {
+  CiFixture f;
+  ItemResult r = f.Run(ReadFixture("s3_bucket_1_3.json"));
+  REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+  CHECK(r.header.account_id == "934654633380");       // awsAccountId
+  CHECK(r.header.arn == "arn:aws:s3:::logs-bucket");  // ARN
+  CHECK(Str(At(r.root, kStateId)) == "1549956556288");
+  const PlumbSlot& policy = At(At(At(r.root, kSupplementary), 0), 0);
+  REQUIRE(policy.tag == PLUMB_RECORD);
+  CHECK(Str(At(At(At(policy, 1), 0), 1)) == "Deny");
+
+  ItemResult p = f.Run(ReadFixture("iam_policy_1_3.json"));
+  REQUIRE_MESSAGE(p.status == ItemStatus::kOk, p.message);
+  const PlumbSlot& versions = At(At(p.root, kConfiguration), 1);
+  REQUIRE(versions.len == 2);
+  const PlumbSlot& v1 = At(At(versions, 1), 0);  // URL-encoded, lone Statement
+  REQUIRE(v1.tag == PLUMB_RECORD);
+  CHECK(Str(At(At(At(At(v1, 1), 0), 4), 0)) == "arn:aws:s3:::logs-bucket/*");
+  CHECK(f.warnings.count == 0);
+}
+
+TEST_CASE("DecodeCi: CLI output item with configuration as a JSON string and epoch-seconds capture time") {
+  CiFixture f;
+  std::string doc = ReadFixture("cli_history.json");
+  // The item alone, as the input reader would hand it over.
+  size_t a = doc.find('[') + 1, b = doc.rfind(']');
+  ItemResult r = f.Run(std::string_view(doc).substr(a, b - a));
+  REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+  CHECK(r.header.capture_time_us == 1709974799139000);
+  const PlumbSlot& cfg = At(r.root, kConfiguration);
+  REQUIRE(cfg.tag == PLUMB_RECORD);
+  CHECK(Str(At(cfg, 0)) == "sg-00000004");
+  CHECK(Int(At(At(At(cfg, 3), 0), 1)) == 8080);
+  CHECK(static_cast<int64_t>(At(r.root, kCaptureTime).bits) == 1709974799139000);
+}
+
+TEST_CASE("DecodeCi: types without rules are skipped without decoding, header still read") {
+  CiFixture f;
+  ItemResult r =
+      f.Run(R"({"version": "1.3", "accountId": "111122223333", "resourceType": "AWS::EC2::Instance",
+    "resourceId": "i-0abc", "awsRegion": "ap-south-1", "configurationItemCaptureTime": 1709974799139,
+    "configuration": {"this": ["is", "never", {"decoded": true}]}})");
+  CHECK(r.status == ItemStatus::kSkipped);
+  CHECK(r.message.empty());
+  CHECK(r.root.tag == PLUMB_ABSENT);
+  CHECK(r.header.resource_id == "i-0abc");
+  CHECK(r.header.region == "ap-south-1");
+  CHECK(r.header.capture_time_us == 1709974799139000);  // milliseconds
+}
+
+TEST_CASE("DecodeCi: errors") {
+  CiFixture f;
+  SUBCASE("required field missing") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "configuration": {}})");
+    CHECK(r.status == ItemStatus::kError);
+    CHECK(r.message == "required field `resourceId` is missing or does not convert");
+  }
+  SUBCASE("required field of the wrong type") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": {"id": 1}})");
+    CHECK(r.status == ItemStatus::kError);
+    CHECK(r.message.find("resourceId") != std::string::npos);
+  }
+  SUBCASE("no resourceType") {
+    ItemResult r = f.Run(R"({"fileVersion": "1.0"})");
+    CHECK(r.status == ItemStatus::kError);
+    CHECK(r.message == "not a configuration item: no string `resourceType`");
+  }
+  SUBCASE("not an object") {
+    CHECK(f.Run("[1, 2]").message == "expected a configuration item (a JSON object), got a list");
+    CHECK(f.Run("\"AWS::S3::Bucket\"").status == ItemStatus::kError);
+  }
+  SUBCASE("truncated JSON") {
+    std::string sg = ReadFixture("sg_1_2.json");
+    for (size_t cut : {size_t{0}, size_t{1}, sg.size() / 3, sg.size() / 2, sg.size() - 3}) {
+      ItemResult r = f.Run(std::string_view(sg).substr(0, cut));
+      CHECK(r.status == ItemStatus::kError);
+      CHECK(r.message.rfind("invalid JSON: ", 0) == 0);
+    }
+  }
+  SUBCASE("100k-deep nesting") {
+    std::string deep =
+        R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": )";
+    deep += std::string(100000, '[') + std::string(100000, ']') + "}";
+    ItemResult r = f.Run(deep);
+    CHECK(r.status == ItemStatus::kError);
+    CHECK(r.message.find("invalid JSON") == 0);
+  }
+  SUBCASE("invalid UTF-8") {
+    ItemResult r = f.Run("{\"resourceType\": \"AWS::EC2::SecurityGroup\", \"resourceId\": \"sg-\xff\xfe\"}");
+    CHECK(r.status == ItemStatus::kError);
+    CHECK(r.message.find("UTF-8") != std::string::npos);
+  }
+  SUBCASE("raw NUL bytes") {
+    std::string nul = R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1)";
+    nul += '\0';
+    nul += R"("})";
+    CHECK(f.Run(nul).status == ItemStatus::kError);
+    std::string nul2 = R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1"})";
+    nul2.insert(1, 1, '\0');
+    CHECK(f.Run(nul2).status == ItemStatus::kError);
+  }
+  SUBCASE("numbers beyond double") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "x": 1e400})");
+    CHECK(r.status == ItemStatus::kError);
+  }
+  SUBCASE("empty text") {
+    CHECK(f.Run("").status == ItemStatus::kError);
+    CHECK(f.Run("   ").status == ItemStatus::kError);
+  }
+}
+
+TEST_CASE("DecodeCi: integers beyond 64 bits at a typed int path") {
+  CiFixture f;
+  ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",
+    "configuration": {"ipPermissions": [{"fromPort": 123456789012345678901234567890, "toPort": 18446744073709551615}]}})");
+  // simdjson either rejects the document or reads the number as a float; both
+  // must leave the typed int absent, never wrapped around.
+  if (r.status == ItemStatus::kOk) {
+    const PlumbSlot& p = At(At(At(r.root, kConfiguration), 3), 0);
+    CHECK(At(p, 1).tag == PLUMB_ABSENT);
+    CHECK(At(p, 2).tag == PLUMB_ABSENT);
+    CHECK(f.warnings.count == 2);
+  } else {
+    CHECK(r.message.find("invalid JSON") == 0);
+  }
+}
+
+TEST_CASE("DecodeCi: reusing the scratch parser across items keeps earlier slots valid") {
+  CiFixture f;
+  ItemResult a = f.Run(ReadFixture("sg_1_2.json"));
+  ItemResult b = f.Run(ReadFixture("s3_bucket_1_3.json"));
+  REQUIRE(a.status == ItemStatus::kOk);
+  REQUIRE(b.status == ItemStatus::kOk);
+  // a's strings live in the arena, not in the parser that has moved on.
+  CHECK(Str(At(a.root, kResourceId)) == "sg-0a1b2c3d");
+  CHECK(a.header.resource_type == "AWS::EC2::SecurityGroup");
+  CHECK(Str(At(b.root, kResourceId)) == "logs-bucket");
+}
+
+}  // namespace
+}  // namespace plumb::rt

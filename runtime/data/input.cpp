@@ -408,8 +408,33 @@ class FileReader {
   // Splits doc_ into pieces: the items of a container, the CI of a Lambda
   // event, or doc_ itself when it is one CI.
   void Expand(const std::string& base) {
+    size_t len = doc_.size();
     od::document doc;
-    auto err = od_.iterate(doc_).get(doc);
+    auto err = od_.iterate(doc_.data(), len, doc_.size() + simdjson::SIMDJSON_PADDING).get(doc);
+    // A file cut off inside a string fails as a whole before any item can be
+    // read. Retry on the text up to an earlier '}' so that the items before
+    // the damage are still found; the damage itself is reported below.
+    simdjson::error_code first_err = err;
+    for (int tries = 0; err == simdjson::UNCLOSED_STRING && tries < 16; ++tries) {
+      size_t p = len >= 2 ? std::string_view(doc_.data(), len - 1).rfind('}') : std::string_view::npos;
+      if (p == std::string_view::npos) break;
+      len = p + 1;
+      err = od_.iterate(doc_.data(), len, doc_.size() + simdjson::SIMDJSON_PADDING).get(doc);
+    }
+    if (len != doc_.size() && !err) {
+      ExpandParsed(doc, base);
+      // Only items found whole before the damage survive, then one error.
+      std::erase_if(pieces_, [](const Piece& p) { return p.whole || !p.owned.empty(); });
+      if (pieces_.empty() || pieces_.back().error.empty())
+        AddError(base, std::string("invalid JSON: ") + simdjson::error_message(first_err));
+      return;
+    }
+    if (err) err = first_err;
+    ExpandParsed(doc, base, err);
+  }
+
+  void ExpandParsed(od::document& doc, const std::string& base,
+                    simdjson::error_code err = simdjson::SUCCESS) {
     od::json_type type;
     if (!err) err = doc.type().get(type);
     if (err) {

@@ -1,1 +1,358 @@
+// Input reader tests: every container format, gzip, directories, hostile files.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "data/test_types.h"
+#include "plumb/decode.h"
+#include "plumb/input.h"
+
+namespace plumb::rt {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace testing;
+
+std::string Fixture(const std::string& name) { return std::string(PLUMB_TEST_DATA_DIR) + "/ci/" + name; }
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<InputItem> ReadAll(std::vector<std::string> paths, InputOptions opt = {}, size_t batch = 3) {
+  InputReader reader(std::move(paths), opt);
+  std::vector<InputItem> all, b;
+  for (int guard = 0; guard < 100000; ++guard) {
+    b.clear();
+    if (!reader.NextBatch(b, batch)) break;
+    REQUIRE(b.size() <= batch);
+    for (auto& i : b) all.push_back(std::move(i));
+  }
+  return all;
+}
+
+std::string Gzip(std::string_view data, int level = 6) {
+  z_stream zs{};
+  REQUIRE(deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+// A scratch directory under the system temp dir, removed at the end.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/plumb_input_test_XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string Write(const std::string& rel, std::string_view data) {
+    fs::path p = path / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream out(p, std::ios::binary);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    return p.string();
+  }
+};
+
+// Decodes an item with the test schemas; returns the resourceId ("" if not ok).
+std::string IdOf(const InputItem& item) {
+  static Schemas s;
+  Arena arena;
+  JsonScratch scratch;
+  DecodeContext dc;
+  dc.scratch = &scratch;
+  ItemResult r = DecodeCi(std::string_view(item.json.data(), item.json.size()), s.t, s.roots, arena, dc);
+  if (r.status == ItemStatus::kError) return "";
+  return std::string(r.header.resource_id);
+}
+
+TEST_CASE("single-CI files, both dialects") {
+  auto items = ReadAll({Fixture("sg_1_2.json"), Fixture("s3_bucket_1_3.json")});
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].ok());
+  CHECK(items[0].source == Fixture("sg_1_2.json"));
+  CHECK(items[0].locator == "");
+  CHECK(IdOf(items[0]) == "sg-0a1b2c3d");
+  CHECK(IdOf(items[1]) == "logs-bucket");
+}
+
+TEST_CASE("snapshot and history files") {
+  auto items = ReadAll({Fixture("snapshot.json"), Fixture("history.json")});
+  REQUIRE(items.size() == 6);
+  for (auto& i : items) CHECK_MESSAGE(i.ok(), i.error);
+  CHECK(items[0].locator == "item 1");
+  CHECK(items[3].locator == "item 4");
+  CHECK(IdOf(items[0]) == "sg-00000001");
+  CHECK(IdOf(items[1]) == "logs-bucket");
+  CHECK(IdOf(items[2]) == "ANPAEXAMPLE0000001");
+  CHECK(IdOf(items[3]) == "sg-00000002");
+  CHECK(items[4].source == Fixture("history.json"));
+  CHECK(IdOf(items[5]) == "sg-00000003");
+}
+
+TEST_CASE("AWS CLI outputs") {
+  auto items = ReadAll({Fixture("cli_history.json"), Fixture("cli_batch.json")});
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].locator == "item 1");
+  CHECK(IdOf(items[0]) == "sg-00000004");
+  CHECK(IdOf(items[1]) == "sg-00000005");
+}
+
+TEST_CASE("Lambda custom rule events") {
+  auto items = ReadAll({Fixture("lambda_event.json"), Fixture("lambda_oversized.json")});
+  REQUIRE(items.size() == 2);
+  REQUIRE(items[0].ok());
+  CHECK(IdOf(items[0]) == "sg-00000006");
+  CHECK_FALSE(items[1].ok());
+  CHECK(items[1].source == Fixture("lambda_oversized.json"));
+  CHECK(items[1].error.find("oversized configuration item change notification for AWS::EC2::SecurityGroup "
+                            "sg-00000007") == 0);
+  CHECK(items[1].error.find("not embedded") != std::string::npos);
+}
+
+TEST_CASE("JSON array of CIs") {
+  auto items = ReadAll({Fixture("array.json")});
+  REQUIRE(items.size() == 2);
+  CHECK(items[1].locator == "item 2");
+  CHECK(IdOf(items[1]) == "sg-00000009");
+}
+
+TEST_CASE("NDJSON with a bad line in the middle") {
+  auto items = ReadAll({Fixture("items.ndjson")});
+  REQUIRE(items.size() == 6);
+  CHECK(items[0].locator == "line 1");
+  CHECK(IdOf(items[0]) == "sg-00000010");
+  CHECK(IdOf(items[1]) == "logs-bucket");
+  CHECK_FALSE(items[2].ok());
+  CHECK(items[2].locator == "line 4");  // line 3 is blank
+  CHECK(items[2].error.find("invalid JSON") == 0);
+  CHECK(items[3].locator == "line 5");
+  CHECK(IdOf(items[3]) == "sg-00000011");
+  // A snapshot on one line of an NDJSON stream.
+  CHECK(items[4].locator == "line 6 item 1");
+  CHECK(items[5].locator == "line 6 item 2");
+  CHECK(IdOf(items[5]) == "sg-00000013");
+}
+
+TEST_CASE("truncated container: items before the damage are delivered") {
+  auto items = ReadAll({Fixture("truncated_snapshot.json")});
+  INFO((items.empty() ? std::string() : items[0].error));
+  REQUIRE(items.size() == 3);
+  CHECK(IdOf(items[0]) == "sg-00000020");
+  CHECK(IdOf(items[1]) == "sg-00000021");
+  CHECK_FALSE(items[2].ok());
+  CHECK(items[2].locator == "item 3");
+  CHECK(items[2].error.find("truncated") != std::string::npos);
+}
+
+TEST_CASE("gzip, detected by content") {
+  TempDir d;
+  std::string gz = d.Write("snapshot.data", Gzip(Slurp(Fixture("snapshot.json"))));
+  auto items = ReadAll({gz});
+  REQUIRE(items.size() == 4);
+  CHECK(IdOf(items[3]) == "sg-00000002");
+
+  // Concatenated members (cat a.gz b.gz) of an NDJSON stream.
+  std::string nd = Slurp(Fixture("items.ndjson"));
+  size_t half = nd.find('\n', nd.size() / 2) + 1;
+  std::string two = d.Write("two.ndjson.gz", Gzip(nd.substr(0, half)) + Gzip(nd.substr(half)));
+  auto lines = ReadAll({two}, {}, 50);
+  REQUIRE(lines.size() == 6);
+  CHECK(IdOf(lines[3]) == "sg-00000011");
+
+  // Truncated gzip: what was inflated is used, then an error.
+  std::string full = Gzip(nd, 1);
+  std::string cut = d.Write("cut.ndjson.gz", full.substr(0, full.size() * 2 / 3));
+  auto partial = ReadAll({cut}, {}, 50);
+  REQUIRE(partial.size() >= 2);
+  CHECK(IdOf(partial[0]) == "sg-00000010");
+  CHECK_FALSE(partial.back().ok());
+  CHECK(partial.back().error == "gzip stream is truncated");
+
+  // Not gzip at all after the magic bytes.
+  std::string junk = d.Write("junk.json", std::string("\x1f\x8b\x08\x00garbagegarbage", 18));
+  auto bad = ReadAll({junk});
+  REQUIRE_FALSE(bad.empty());
+  CHECK_FALSE(bad.back().ok());
+}
+
+TEST_CASE("gzip bomb gives an error, not an out-of-memory") {
+  TempDir d;
+  std::string zeros(64 << 20, '\0');
+  std::string bomb = d.Write("bomb.json.gz", Gzip(zeros, 9));
+  zeros.clear();
+  zeros.shrink_to_fit();
+  InputOptions opt;
+  opt.max_decompressed_bytes = 8 << 20;
+  auto items = ReadAll({bomb}, opt);
+  REQUIRE_FALSE(items.empty());
+  bool found = false;
+  for (auto& i : items) found |= i.error.find("gzip bomb") != std::string::npos;
+  CHECK(found);
+
+  // An NDJSON bomb: one endless line stops at max_item_bytes.
+  std::string line = "{\"resourceType\": \"" + std::string(32 << 20, 'A') + "\"}\n";
+  std::string nd = d.Write("lines.ndjson.gz", Gzip("{\"a\": 1}\n" + line + "{\"b\": 2}\n", 9));
+  InputOptions small;
+  small.max_item_bytes = 1 << 20;
+  auto lines = ReadAll({nd}, small);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].locator == "line 2");
+  CHECK(lines[1].error == "line longer than the limit of 1 MiB");
+  CHECK(lines[2].ok());
+  CHECK(lines[2].locator == "line 3");
+}
+
+TEST_CASE("limits: max_item_bytes on container items and single files") {
+  InputOptions opt;
+  opt.max_item_bytes = 1000;
+  auto items = ReadAll({Fixture("snapshot.json"), Fixture("sg_1_2.json")}, opt, 10);
+  REQUIRE(items.size() == 5);
+  for (auto& i : items) {
+    CHECK_FALSE(i.ok());
+    CHECK(i.error.find("exceeds the limit of 1000 bytes") != std::string::npos);
+  }
+}
+
+TEST_CASE("directories: sorted, filtered, recursive, gzip inside, loops and broken links reported") {
+  TempDir d;
+  std::string sg = Slurp(Fixture("sg_1_2.json"));
+  d.Write("b/a.json", sg);
+  d.Write("a.ndjson",
+          Slurp(Fixture("items.ndjson")).substr(0, Slurp(Fixture("items.ndjson")).find('\n') + 1));
+  d.Write("b/notes.txt", "not json");
+  d.Write("b/c.JSON.gz", Gzip(Slurp(Fixture("array.json"))));
+  d.Write("c/empty.json", "");
+  fs::create_directory_symlink("..", d.path / "b" / "up");         // loop back to the root
+  fs::create_symlink("self.json", d.path / "c" / "self.json");     // ELOOP
+  fs::create_symlink("nowhere.json", d.path / "c" / "gone.json");  // dangling
+  auto items = ReadAll({d.path.string()}, {}, 4);
+  std::string summary;
+  for (auto& i : items) summary += i.Where() + " | " + (i.ok() ? IdOf(i) : i.error) + "\n";
+  INFO(summary);
+  REQUIRE(items.size() == 8);
+  std::string root = d.path.string();
+  CHECK(items[0].source == root + "/a.ndjson");  // a single-line file: one document
+  CHECK(IdOf(items[0]) == "sg-00000010");
+  CHECK(items[1].source == root + "/b/a.json");
+  CHECK(items[2].source == root + "/b/c.JSON.gz");
+  CHECK(IdOf(items[3]) == "sg-00000009");
+  CHECK(items[4].source == root + "/b/up");
+  CHECK(items[4].error.find("already read") != std::string::npos);
+  CHECK(items[5].source == root + "/c/empty.json");
+  CHECK(items[5].error == "empty input: no JSON found");
+  CHECK(items[6].source == root + "/c/gone.json");
+  CHECK(items[6].error.find("cannot open") == 0);
+  CHECK(items[7].source == root + "/c/self.json");
+  CHECK(items[7].error == "symlink loop");
+}
+
+TEST_CASE("missing paths and unreadable things give error records") {
+  auto items = ReadAll({"/nonexistent/plumb/ci.json", Fixture("sg_1_2.json")});
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].error.find("cannot open: No such file") == 0);
+  CHECK(items[1].ok());
+}
+
+TEST_CASE("hostile files") {
+  TempDir d;
+  SUBCASE("empty and blank files") {
+    auto items = ReadAll({d.Write("e.json", ""), d.Write("w.json", " \n\t\r\n ")});
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].error == "empty input: no JSON found");
+    CHECK(items[1].error == "empty input: no JSON found");
+  }
+  SUBCASE("100k-deep nesting") {
+    std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    auto items = ReadAll({d.Write("deep.json", deep)});
+    REQUIRE(items.size() == 1);
+    CHECK_FALSE(items[0].ok());
+    std::string obj = "{\"resourceType\": \"AWS::EC2::SecurityGroup\", \"x\": " + deep + "}";
+    auto single = ReadAll({d.Write("deep2.json", obj)});
+    REQUIRE(single.size() == 1);
+    // Either the reader or the decoder rejects it; never a crash.
+    if (single[0].ok()) CHECK(IdOf(single[0]) == "");
+  }
+  SUBCASE("invalid UTF-8 and NUL bytes only spoil their own line") {
+    std::string nd = "{\"resourceType\": \"AWS::EC2::SecurityGroup\", \"resourceId\": \"sg-\xff\"}\n";
+    nd += "{\"resourceType\": \"AWS::EC2::SecurityGroup\", \"resourceId\": \"sg-";
+    nd += '\0';
+    nd += "\"}\n";
+    nd += std::string("\0\0\0\n", 4);
+    nd += "{\"resourceType\": \"AWS::EC2::SecurityGroup\", \"resourceId\": \"sg-good\"}\n";
+    auto items = ReadAll({d.Write("bad.ndjson", nd)});
+    REQUIRE(items.size() == 4);
+    for (int i = 0; i < 3; ++i) CHECK((!items[i].ok() || IdOf(items[i]).empty()));
+    CHECK(items[3].locator == "line 4");
+    CHECK(IdOf(items[3]) == "sg-good");
+  }
+  SUBCASE("not a CI container") {
+    auto items = ReadAll({d.Write("n.json", "42"), d.Write("s.json", "[1, {\"resourceType\": \"x\"}]")});
+    REQUIRE(items.size() == 3);
+    CHECK(items[0].error.find("expected a configuration item") == 0);
+    CHECK(items[1].locator == "item 1");
+    CHECK(items[1].error == "expected a configuration item (a JSON object), got a number");
+    CHECK(items[2].ok());
+  }
+  SUBCASE("UTF-8 byte order mark") {
+    auto items = ReadAll({d.Write("bom.json", "\xEF\xBB\xBF" + Slurp(Fixture("sg_1_2.json")))});
+    REQUIRE(items.size() == 1);
+    CHECK(IdOf(items[0]) == "sg-0a1b2c3d");
+  }
+}
+
+TEST_CASE("stdin") {
+  TempDir d;
+  std::string path = d.Write("in.ndjson", Slurp(Fixture("items.ndjson")));
+  int saved = dup(0);
+  int fd = open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  dup2(fd, 0);
+  close(fd);
+  auto items = ReadAll({"-"}, {}, 100);
+  dup2(saved, 0);
+  close(saved);
+  REQUIRE(items.size() == 6);
+  CHECK(items[0].source == "-");
+  CHECK(items[0].Where() == "-: line 1");
+}
+
+TEST_CASE("items own their bytes: batches outlive the reader") {
+  std::vector<InputItem> kept;
+  {
+    InputReader reader({Fixture("snapshot.json")});
+    REQUIRE(reader.NextBatch(kept, 2));
+    REQUIRE(reader.NextBatch(kept, 2));
+    std::vector<InputItem> none;
+    CHECK_FALSE(reader.NextBatch(none, 2));
+    CHECK(none.empty());
+  }
+  REQUIRE(kept.size() == 4);
+  CHECK(IdOf(kept[2]) == "ANPAEXAMPLE0000001");
+}
+
+}  // namespace
+}  // namespace plumb::rt
