@@ -1,0 +1,356 @@
+// Conversions: int/float/bool/timestamp/duration parsing, URL decoding, and
+// the text forms of timestamps and durations.
+//
+// Time is civil-date arithmetic with std::chrono (no timegm, no locale, no TZ
+// database): AWS emits UTC or a numeric offset, never a zone name.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "builtins/internal.h"
+#include "plumb/builtins.h"
+#include "plumb/format.h"
+
+namespace plumb::rt {
+namespace {
+
+constexpr int64_t kUsPerSec = 1'000'000;
+constexpr int64_t kUsPerDay = 86'400 * kUsPerSec;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads exactly n digits at s[*pos].
+bool Digits(std::string_view s, size_t* pos, int n, int* out) {
+  if (*pos + static_cast<size_t>(n) > s.size()) return false;
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = s[*pos + static_cast<size_t>(i)];
+    if (!IsDigit(c)) return false;
+    v = v * 10 + (c - '0');
+  }
+  *pos += static_cast<size_t>(n);
+  *out = v;
+  return true;
+}
+
+bool Expect(std::string_view s, size_t* pos, char c) {
+  if (*pos < s.size() && s[*pos] == c) {
+    ++*pos;
+    return true;
+  }
+  return false;
+}
+
+// Epoch numbers the way the CI decoder reads them: seconds below 1e11
+// (before year 5138), milliseconds above.
+std::optional<int64_t> EpochNumberToUs(double x) {
+  if (!std::isfinite(x)) return std::nullopt;
+  double us = std::fabs(x) < 1e11 ? x * 1e6 : x * 1e3;
+  if (!(us > -9.2e18 && us < 9.2e18)) return std::nullopt;
+  return static_cast<int64_t>(std::llround(us));
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseTimestamp(std::string_view in) {
+  using namespace std::chrono;
+  std::string_view s = internal::TrimAscii(in);
+  size_t p = 0;
+  int y, mo, d, h = 0, mi = 0, sec = 0;
+  if (!Digits(s, &p, 4, &y) || !Expect(s, &p, '-') || !Digits(s, &p, 2, &mo) || !Expect(s, &p, '-') ||
+      !Digits(s, &p, 2, &d))
+    return std::nullopt;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  int64_t frac_us = 0;
+  int64_t offset_s = 0;
+  if (p < s.size()) {
+    char sep = s[p++];
+    if (sep != 'T' && sep != 't' && sep != ' ') return std::nullopt;
+    if (!Digits(s, &p, 2, &h) || !Expect(s, &p, ':') || !Digits(s, &p, 2, &mi)) return std::nullopt;
+    if (Expect(s, &p, ':')) {
+      if (!Digits(s, &p, 2, &sec)) return std::nullopt;
+      if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
+        ++p;
+        size_t start = p;
+        int64_t scale = 100'000;
+        while (p < s.size() && IsDigit(s[p])) {
+          // Any number of digits; beyond microseconds they are truncated.
+          if (scale > 0) frac_us += (s[p] - '0') * scale;
+          scale /= 10;
+          ++p;
+        }
+        if (p == start) return std::nullopt;
+      }
+    }
+    // 23:59:60 (a leap second) is accepted and lands on the next minute.
+    if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    if (p < s.size()) {
+      char z = s[p++];
+      if (z == 'Z' || z == 'z') {
+        // UTC
+      } else if (z == '+' || z == '-') {
+        int oh, om = 0;
+        if (!Digits(s, &p, 2, &oh)) return std::nullopt;
+        if (p < s.size()) {
+          Expect(s, &p, ':');
+          if (!Digits(s, &p, 2, &om)) return std::nullopt;
+        }
+        if (oh > 23 || om > 59) return std::nullopt;
+        offset_s = (oh * 3600 + om * 60) * (z == '-' ? -1 : 1);
+      } else {
+        return std::nullopt;
+      }
+    }
+    // A timestamp without a zone ("2019-02-12 07:21:45", as some AWS CLI
+    // outputs print it) is UTC.
+  }
+  if (p != s.size()) return std::nullopt;
+  int64_t days = sys_days{ymd}.time_since_epoch().count();
+  int64_t secs = days * 86'400 + h * 3600 + mi * 60 + sec - offset_s;
+  return secs * kUsPerSec + frac_us;
+}
+
+std::string FormatTimestamp(int64_t us) {
+  using namespace std::chrono;
+  int64_t days = us / kUsPerDay;
+  int64_t rem = us % kUsPerDay;
+  if (rem < 0) {
+    rem += kUsPerDay;
+    --days;
+  }
+  // std::chrono::year covers -32767..32767; past that (only hostile or
+  // corrupted values get there) print the raw number rather than a wrong date.
+  if (days < -12'687'428 || days > 11'248'737) return fmt::format("{}us after 1970-01-01T00:00:00Z", us);
+  year_month_day ymd{sys_days{std::chrono::days{days}}};
+  int64_t s = rem / kUsPerSec, sub = rem % kUsPerSec;
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                                s / 3600, (s / 60) % 60, s % 60);
+  if (sub != 0) {
+    if (sub % 1000 == 0)
+      out += fmt::format(".{:03}", sub / 1000);
+    else
+      out += fmt::format(".{:06}", sub);
+  }
+  out += 'Z';
+  return out;
+}
+
+std::optional<int64_t> ParseDuration(std::string_view in) {
+  std::string_view s = internal::TrimAscii(in);
+  bool neg = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") return 0;
+  if (s.empty()) return std::nullopt;
+  __int128 total = 0;
+  const __int128 limit = static_cast<__int128>(INT64_MAX) + (neg ? 1 : 0);
+  size_t p = 0;
+  while (p < s.size()) {
+    __int128 whole = 0;
+    size_t start = p;
+    while (p < s.size() && IsDigit(s[p])) {
+      whole = whole * 10 + (s[p] - '0');
+      if (whole > INT64_MAX) return std::nullopt;
+      ++p;
+    }
+    __int128 frac = 0, frac_scale = 1;
+    if (p < s.size() && s[p] == '.') {
+      ++p;
+      size_t fstart = p;
+      while (p < s.size() && IsDigit(s[p])) {
+        if (frac_scale < static_cast<__int128>(1'000'000'000'000'000'000)) {
+          frac = frac * 10 + (s[p] - '0');
+          frac_scale *= 10;
+        }
+        ++p;
+      }
+      if (p == fstart) return std::nullopt;
+    }
+    if (p == start) return std::nullopt;  // a unit without a number
+    int64_t unit;
+    std::string_view rest = s.substr(p);
+    if (rest.starts_with("ms")) {
+      unit = 1000, p += 2;
+    } else if (rest.starts_with("us")) {
+      unit = 1, p += 2;
+    } else if (rest.starts_with("\xC2\xB5s")) {  // µs
+      unit = 1, p += 3;
+    } else if (rest.starts_with("d")) {
+      unit = kUsPerDay, p += 1;
+    } else if (rest.starts_with("h")) {
+      unit = 3600 * kUsPerSec, p += 1;
+    } else if (rest.starts_with("m")) {
+      unit = 60 * kUsPerSec, p += 1;
+    } else if (rest.starts_with("s")) {
+      unit = kUsPerSec, p += 1;
+    } else {
+      return std::nullopt;
+    }
+    total += whole * unit + frac * unit / frac_scale;
+    if (total > limit) return std::nullopt;
+  }
+  return static_cast<int64_t>(neg ? -total : total);  // -(2^63) fits
+}
+
+std::string FormatDuration(int64_t us) {
+  if (us == 0) return "0s";
+  std::string out;
+  uint64_t m = static_cast<uint64_t>(us);
+  if (us < 0) {
+    out += '-';
+    m = ~m + 1;  // magnitude, correct for INT64_MIN too
+  }
+  static constexpr struct {
+    uint64_t us;
+    const char* name;
+  } kUnits[] = {{86'400'000'000ull, "d"}, {3'600'000'000ull, "h"}, {60'000'000ull, "m"},
+                {1'000'000ull, "s"},      {1'000ull, "ms"},        {1ull, "us"}};
+  for (const auto& u : kUnits) {
+    if (m >= u.us) {
+      fmt::format_to(std::back_inserter(out), "{}{}", m / u.us, u.name);
+      m %= u.us;
+    }
+  }
+  return out;
+}
+
+}  // namespace plumb::rt
+
+using namespace plumb::rt;
+using internal::SetAbsent;
+
+extern "C" void plumb_parse_int(const PlumbSlot* s, PlumbSlot* out) {
+  SetAbsent(out);
+  if (!s || !out) return;
+  if (s->tag == PLUMB_INT) {
+    *out = *s;
+  } else if (s->tag == PLUMB_FLOAT) {
+    double d = AsFloatBits(*s);
+    if (std::isfinite(d) && d == std::trunc(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+      *out = MakeInt(static_cast<int64_t>(d));
+  } else if (s->tag == PLUMB_STRING) {
+    std::string_view t = internal::TrimAscii(AsStringView(*s));
+    bool plus = !t.empty() && t[0] == '+';
+    if (plus) t.remove_prefix(1);
+    if (t.empty() || !(IsDigit(t[0]) || (!plus && t[0] == '-' && t.size() > 1 && IsDigit(t[1])))) return;
+    int64_t v;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v, 10);
+    if (ec == std::errc() && end == t.data() + t.size()) *out = MakeInt(v);
+  }
+}
+
+extern "C" void plumb_parse_float(const PlumbSlot* s, PlumbSlot* out) {
+  SetAbsent(out);
+  if (!s || !out) return;
+  if (s->tag == PLUMB_FLOAT) {
+    *out = *s;
+  } else if (s->tag == PLUMB_INT) {
+    *out = MakeFloat(static_cast<double>(AsInt(*s)));
+  } else if (s->tag == PLUMB_STRING) {
+    std::string_view t = internal::TrimAscii(AsStringView(*s));
+    bool plus = !t.empty() && t[0] == '+';
+    if (plus) t.remove_prefix(1);
+    // Digits only: from_chars would also take "inf" and "nan", which are not
+    // numbers a configuration means.
+    std::string_view body = (!plus && t.starts_with('-')) ? t.substr(1) : t;
+    if (body.empty() || !(IsDigit(body[0]) || body[0] == '.')) return;
+    double v;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v, std::chars_format::general);
+    if (ec == std::errc() && end == t.data() + t.size() && std::isfinite(v)) *out = MakeFloat(v);
+  }
+}
+
+extern "C" void plumb_parse_bool(const PlumbSlot* s, PlumbSlot* out) {
+  SetAbsent(out);
+  if (!s || !out) return;
+  if (s->tag == PLUMB_BOOL) {
+    *out = MakeBool(s->bits != 0);
+    return;
+  }
+  if (s->tag != PLUMB_STRING) return;
+  std::string_view t = internal::TrimAscii(AsStringView(*s));
+  auto ieq = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if ((a[i] | 0x20) != b[i]) return false;
+    return true;
+  };
+  if (ieq(t, "true"))
+    *out = MakeBool(true);
+  else if (ieq(t, "false"))
+    *out = MakeBool(false);
+}
+
+extern "C" void plumb_parse_timestamp(const PlumbSlot* s, PlumbSlot* out) {
+  SetAbsent(out);
+  if (!s || !out) return;
+  std::optional<int64_t> us;
+  switch (s->tag) {
+    case PLUMB_TIMESTAMP:
+      *out = *s;
+      return;
+    case PLUMB_STRING:
+      us = ParseTimestamp(AsStringView(*s));
+      break;
+    case PLUMB_INT:
+      us = EpochNumberToUs(static_cast<double>(AsInt(*s)));
+      break;
+    case PLUMB_FLOAT:
+      us = EpochNumberToUs(AsFloatBits(*s));
+      break;
+    default:
+      return;
+  }
+  if (us) *out = MakeTimestamp(*us);
+}
+
+extern "C" void plumb_parse_duration(const PlumbSlot* s, PlumbSlot* out) {
+  SetAbsent(out);
+  if (!s || !out) return;
+  if (s->tag == PLUMB_DURATION) {
+    *out = *s;
+    return;
+  }
+  if (s->tag != PLUMB_STRING) return;
+  if (auto us = ParseDuration(AsStringView(*s))) *out = MakeDuration(*us);
+}
+
+extern "C" void plumb_url_decode(PlumbCtx* ctx, const PlumbSlot* s, PlumbSlot* out) {
+  SetAbsent(out);
+  if (!s || !out || s->tag != PLUMB_STRING) return;
+  std::string_view in = AsStringView(*s);
+  if (in.find_first_of("%+") == std::string_view::npos) {
+    *out = *s;  // nothing to decode: borrow
+    return;
+  }
+  char* p = static_cast<char*>(internal::Alloc(ctx, in.size() + 1, 1));
+  if (!p) return;
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  size_t n = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      p[n++] = ' ';  // form encoding, as IAM policy documents are delivered
+    } else if (c == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+      p[n++] = static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+      i += 2;
+    } else {
+      p[n++] = c;  // includes a malformed '%', kept as is
+    }
+  }
+  p[n] = 0;
+  *out = MakeString({p, n});
+}

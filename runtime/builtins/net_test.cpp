@@ -1,0 +1,119 @@
+#include <doctest/doctest.h>
+
+#include "builtins/test_util.h"
+#include "plumb/format.h"
+
+using namespace plumb::rt;
+using plumb::rt::testing::Env;
+
+TEST_CASE("parse ip and cidr") {
+  Env e;
+  PlumbSlot ip = e.Ip("203.0.113.7");
+  REQUIRE(ip.tag == PLUMB_IP);
+  CHECK(AsNet(ip)->family == 4);
+  CHECK(AsNet(ip)->prefix == 32);
+  CHECK(AsNet(ip)->addr[0] == 203);
+  PlumbSlot v6 = e.Ip("::1");
+  REQUIRE(v6.tag == PLUMB_IP);
+  CHECK(AsNet(v6)->family == 6);
+  CHECK(e.Text(v6) == "::1");
+  CHECK(e.Ip("10.0.0.0/8").tag == PLUMB_ABSENT);
+  for (const char* bad :
+       {"", "256.0.0.1", "10.0.0", "010.0.0.1", "fe80::1%eth0", "1.2.3.4 5", "::g", "not-an-ip",
+        "1.2.3."
+        "4\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\nx"}) {
+    CHECK_MESSAGE(e.Ip(bad).tag == PLUMB_ABSENT, bad);
+  }
+  CHECK(e.Ip(std::string_view("1.2.3.4\0", 8)).tag == PLUMB_ABSENT);
+
+  PlumbSlot c = e.Cidr("10.0.0.0/8");
+  REQUIRE(c.tag == PLUMB_CIDR);
+  CHECK(AsNet(c)->prefix == 8);
+  CHECK(e.Text(c) == "10.0.0.0/8");
+  PlumbSlot bare = e.Cidr("192.0.2.10");
+  REQUIRE(bare.tag == PLUMB_CIDR);
+  CHECK(e.Text(bare) == "192.0.2.10/32");
+  CHECK(e.Text(e.Cidr("2001:db8::")) == "2001:db8::/128");
+  CHECK(e.Text(e.Cidr("10.1.2.3/8")) == "10.1.2.3/8");  // written form kept
+  for (const char* bad : {"10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8",
+                          "10.0.0.0 /8", "10.0.0.0/ 8", "10.0.0.0/0008", "/8", "10.0.0.0/x"}) {
+    CHECK_MESSAGE(e.Cidr(bad).tag == PLUMB_ABSENT, bad);
+  }
+  PlumbSlot out;
+  plumb_parse_cidr(&e.ctx, &ip, &out);
+  CHECK(out.tag == PLUMB_CIDR);
+  CHECK(e.Text(out) == "203.0.113.7/32");
+  plumb_parse_ip(&e.ctx, &c, &out);
+  CHECK(out.tag == PLUMB_ABSENT);
+  PlumbSlot s = MakeString("10.0.0.1");
+  plumb_parse_ip(nullptr, &s, &out);  // no arena: absent, no crash
+  CHECK(out.tag == PLUMB_ABSENT);
+}
+
+TEST_CASE("cidr contains, security group shapes") {
+  Env e;
+  PlumbSlot vpc = e.Cidr("172.31.0.0/16"), subnet = e.Cidr("172.31.32.0/20"), other = e.Cidr("172.32.0.0/16"),
+            world = e.Cidr("0.0.0.0/0"), world6 = e.Cidr("::/0");
+  PlumbSlot host = e.Ip("172.31.40.5"), outside = e.Ip("8.8.8.8"), v6 = e.Ip("2600:1f18::1");
+  CHECK(plumb_cidr_contains(&vpc, &host) == 1);
+  CHECK(plumb_cidr_contains(&vpc, &subnet) == 1);
+  CHECK(plumb_cidr_contains(&subnet, &vpc) == 0);
+  CHECK(plumb_cidr_contains(&vpc, &other) == 0);
+  CHECK(plumb_cidr_contains(&vpc, &outside) == 0);
+  CHECK(plumb_cidr_contains(&world, &outside) == 1);
+  CHECK(plumb_cidr_contains(&world, &v6) == 0);  // families never mix
+  CHECK(plumb_cidr_contains(&world6, &v6) == 1);
+  CHECK(plumb_cidr_contains(&vpc, &vpc) == 1);
+  PlumbSlot host_bits = e.Cidr("172.31.255.255/16");
+  CHECK(plumb_cidr_contains(&host_bits, &host) == 1);  // host bits ignored
+  PlumbSlot odd = e.Cidr("10.0.0.0/9"), in9 = e.Ip("10.127.255.255"), out9 = e.Ip("10.128.0.0");
+  CHECK(plumb_cidr_contains(&odd, &in9) == 1);
+  CHECK(plumb_cidr_contains(&odd, &out9) == 0);
+  PlumbSlot mapped = e.Ip("::ffff:10.0.0.1"), ten = e.Cidr("10.0.0.0/8");
+  CHECK(plumb_cidr_contains(&ten, &mapped) == 0);
+  PlumbSlot absent = MakeAbsent(), str = MakeString("10.0.0.1");
+  CHECK(plumb_cidr_contains(&ten, &absent) == 0);
+  CHECK(plumb_cidr_contains(&absent, &host) == 0);
+  CHECK(plumb_cidr_contains(&ten, &str) == 0);
+
+  CHECK(plumb_cidr_is_world(&world) == 1);
+  CHECK(plumb_cidr_is_world(&world6) == 1);
+  CHECK(plumb_cidr_is_world(&vpc) == 0);
+  PlumbSlot almost = e.Cidr("0.0.0.0/1"), zero_ip = e.Ip("0.0.0.0");
+  CHECK(plumb_cidr_is_world(&almost) == 0);
+  CHECK(plumb_cidr_is_world(&zero_ip) == 0);
+  CHECK(plumb_cidr_is_world(&absent) == 0);
+}
+
+TEST_CASE("ip is_private") {
+  Env e;
+  for (const char* p : {"10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "127.0.0.1",
+                        "169.254.169.254", "fd12:3456:789a::1", "fc00::1", "fe80::1", "::1"}) {
+    PlumbSlot ip = e.Ip(p);
+    REQUIRE_MESSAGE(ip.tag == PLUMB_IP, p);
+    CHECK_MESSAGE(plumb_ip_is_private(&ip) == 1, p);
+  }
+  for (const char* p : {"8.8.8.8", "172.32.0.1", "172.15.255.255", "192.169.0.1", "100.64.0.1",
+                        "2600:1f18::1", "::", "::ffff:10.0.0.1", "fec0::1"}) {
+    PlumbSlot ip = e.Ip(p);
+    REQUIRE_MESSAGE(ip.tag == PLUMB_IP, p);
+    CHECK_MESSAGE(plumb_ip_is_private(&ip) == 0, p);
+  }
+  PlumbSlot block = e.Cidr("10.20.0.0/16"), wide = e.Cidr("10.0.0.0/7"), world = e.Cidr("0.0.0.0/0");
+  CHECK(plumb_ip_is_private(&block) == 1);
+  CHECK(plumb_ip_is_private(&wide) == 0);
+  CHECK(plumb_ip_is_private(&world) == 0);
+  PlumbSlot absent = MakeAbsent();
+  CHECK(plumb_ip_is_private(&absent) == 0);
+}
+
+TEST_CASE("format.h parsers") {
+  auto n = ParseCidr("2001:DB8::/32");
+  REQUIRE(n.has_value());
+  CHECK(FormatNet(*n, true) == "2001:db8::/32");
+  CHECK(FormatNet(*n, false) == "2001:db8::");
+  CHECK_FALSE(ParseIp("10.0.0.0/8").has_value());
+  PlumbNet junk{};
+  junk.family = 9;
+  CHECK(FormatNet(junk, true) == "invalid-address");
+}
