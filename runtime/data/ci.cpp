@@ -115,7 +115,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     r.status = ItemStatus::kSkipped;  // no rule reads this type: do not decode
     return r;
   }
-  dc.path.clear();
+  dc.path_len = 0;
   dc.depth = 0;
   dc.string_level = 0;
   Decode(root, t, type, arena, &r.root, dc);

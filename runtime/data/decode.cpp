@@ -238,9 +238,9 @@ class Decoder {
 
  private:
   struct Seg {
-    Seg(DecodeContext& dc, std::string_view key) : dc_(dc) { dc.path.push_back({key, -1}); }
-    Seg(DecodeContext& dc, int64_t index) : dc_(dc) { dc.path.push_back({{}, index}); }
-    ~Seg() { dc_.path.pop_back(); }
+    Seg(DecodeContext& dc, std::string_view key) : dc_(dc) { dc.PushPath({key, -1}); }
+    Seg(DecodeContext& dc, int64_t index) : dc_(dc) { dc.PushPath({{}, index}); }
+    ~Seg() { dc_.PopPath(); }
     DecodeContext& dc_;
   };
   struct Depth {
@@ -252,7 +252,9 @@ class Decoder {
 
   bool Mismatch(Kind want, element v, PlumbSlot* out) {
     SetAbsent(out);
-    if (dc_.warnings) {
+    if (dc_.warnings && dc_.warnings->samples.size() >= DecodeWarnings::kMaxSamples) {
+      ++dc_.warnings->count;  // counted, but nobody will read the text
+    } else if (dc_.warnings) {
       std::string msg = std::string("expected ") + KindName(want) + ", got " + JsonTypeName(v.type());
       if (v.type() == element_type::STRING) msg += " " + Snippet(v.get_string().value_unsafe());
       dc_.Warn(msg);
@@ -573,6 +575,18 @@ bool Decoder::Record(element v, const TypeDesc& td, PlumbSlot* out) {
     }
     if (ok) return RecordFromScalar(v, td, out);
   }
+  if (jt == element_type::ARRAY) {
+    // A record wrapped in a one-item list (AWS Config records some IAM policy
+    // documents as [{...}]): the mirror image of lone value -> list.
+    simdjson::dom::array a = v.get_array().value_unsafe();
+    if (CountArray(a) == 1) {
+      element only = a.at(0).value_unsafe();
+      if (only.type() == element_type::OBJECT) {
+        Seg s(dc_, int64_t{0});
+        return Record(only, td, out);
+      }
+    }
+  }
   return Mismatch(Kind::kRecord, v, out);
 }
 
@@ -656,7 +670,9 @@ bool Decoder::Dynamic(element v, PlumbSlot* out) {
 
 std::string DecodeContext::PathText() const {
   std::string s;
-  for (const PathSeg& p : path) {
+  int n = path_len < kMaxPathSegs ? path_len : kMaxPathSegs;
+  for (int i = 0; i < n; ++i) {
+    const PathSeg& p = path[i];
     if (p.index >= 0) {
       s += '[';
       s += std::to_string(p.index);
@@ -666,6 +682,7 @@ std::string DecodeContext::PathText() const {
       s.append(p.key.data(), p.key.size());
     }
   }
+  if (path_len > kMaxPathSegs) s += "...";
   return s.empty() ? std::string("(root)") : s;
 }
 

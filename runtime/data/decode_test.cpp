@@ -325,7 +325,12 @@ TEST_CASE("records from scalars (IAM Principal)") {
   PlumbSlot svc = f.Dec(R"({"Service": "lambda.amazonaws.com"})", f.s.principal);
   CHECK(At(svc, 0).tag == PLUMB_ABSENT);
   CHECK(Str(At(At(svc, 1), 0)) == "lambda.amazonaws.com");
-  CHECK(f.Dec(R"([{"AWS": "x"}])", f.s.principal).tag == PLUMB_ABSENT);  // list of objects: no
+  CHECK(f.Dec(R"([{"AWS": "x"}, {"AWS": "y"}])", f.s.principal).tag == PLUMB_ABSENT);  // many objects: no
+  // One object wrapped in a list (how AWS Config records some IAM documents).
+  PlumbSlot wrapped =
+      f.Dec(R"([{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}])", f.s.policy_doc);
+  REQUIRE(wrapped.tag == PLUMB_RECORD);
+  CHECK(Str(At(wrapped, 0)) == "2012-10-17");
   CHECK(f.Dec("\"{broken\"", f.s.policy_doc).tag == PLUMB_ABSENT);
   CHECK(f.Warned("(root): expected record, got string \"{broken\""));
 }

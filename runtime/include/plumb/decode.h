@@ -89,12 +89,20 @@ struct DecodeContext {
   int max_depth = 256;                 // deeper values -> absent + warning
 
   // Internal: the path of the value being decoded (for warning text) and the
-  // current nesting. Segments point into the parsed document.
+  // current nesting. Segments point into the parsed document. A fixed array,
+  // not a vector: a DecodeContext per item must not cost a malloc.
   struct PathSeg {
     std::string_view key;  // empty and index >= 0 for a list element
     int64_t index = -1;
   };
-  std::vector<PathSeg> path;
+  static constexpr int kMaxPathSegs = 48;  // deeper segments are counted, shown as "..."
+  PathSeg path[kMaxPathSegs];
+  int path_len = 0;
+  void PushPath(PathSeg s) {
+    if (path_len < kMaxPathSegs) path[path_len] = s;
+    ++path_len;
+  }
+  void PopPath() { --path_len; }
   int depth = 0;
   int string_level = 0;  // JSON-in-string nesting, selects a JsonScratch level
 
