@@ -10,7 +10,3 @@ list(APPEND PLUMB_RUNTIME_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/decode_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ci_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/input_test.cpp)
-# Developer hook: extra sources for a local build only (never set in CI).
-if(PLUMB_DATA_DEV_EXTRA_SOURCES)
-  list(APPEND PLUMB_RUNTIME_SOURCES ${PLUMB_DATA_DEV_EXTRA_SOURCES})
-endif()
