@@ -295,17 +295,25 @@ class FileReader {
     // UTF-8 byte order mark (some Windows tools write one).
     if (buf_.compare(first, 3, "\xEF\xBB\xBF") == 0) first += 3;
     if (second_line) {
-      std::string_view line = Trim(std::string_view(buf_).substr(first, nl - first));
-      bool parses = false;
-      if (!line.empty() && (line.front() == '{' || line.front() == '[')) {
+      auto whole_json = [this](std::string_view line) {
+        if (line.empty() || (line.front() != '{' && line.front() != '[')) return false;
         simdjson::padded_string p(line);
         simdjson::dom::element e;
-        parses = dom_.parse(p).get(e) == simdjson::SUCCESS;
-      }
+        return dom_.parse(p).get(e) == simdjson::SUCCESS;
+      };
+      std::string_view line = Trim(std::string_view(buf_).substr(first, nl - first));
+      // The second line, when it is already in the buffer.
+      std::string_view second;
+      size_t q = nl + 1;
+      while (q < buf_.size() && IsBlank(buf_[q])) ++q;
+      size_t qe = buf_.find('\n', q);
+      if (qe != std::string::npos) second = Trim(std::string_view(buf_).substr(q, qe - q));
       // NDJSON: a first line that is a whole JSON document, or one that looks
-      // like a one-line object (a damaged first record must not turn the
-      // whole file into one broken document).
-      if (parses || (line.size() > 1 && line.front() == '{' && line.back() == '}')) {
+      // like a one-line object, or a broken first line followed by a whole
+      // object (a damaged first record must not turn the whole file into one
+      // broken document).
+      if (whole_json(line) || (line.size() > 1 && line.front() == '{' && line.back() == '}') ||
+          (line.front() == '{' && !second.empty() && second.front() == '{' && whole_json(second))) {
         mode_ = Mode::kLines;
         pos_ = 0;  // NextLine counts every line, blank ones included
         return;

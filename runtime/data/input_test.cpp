@@ -317,6 +317,16 @@ TEST_CASE("hostile files") {
     CHECK(items[1].error == "expected a configuration item (a JSON object), got a number");
     CHECK(items[2].ok());
   }
+  SUBCASE("NDJSON whose first line is cut short") {
+    std::string nd = Slurp(Fixture("items.ndjson"));
+    std::string first_cut = "{\"version\": \"1.2\", \"resourceType\": \"AWS::EC2::Secu\n" + nd;
+    auto items = ReadAll({d.Write("cut_first.ndjson", first_cut)}, {}, 100);
+    REQUIRE(items.size() == 7);
+    CHECK(items[0].locator == "line 1");
+    CHECK_FALSE(items[0].ok());
+    CHECK(IdOf(items[1]) == "sg-00000010");
+    CHECK(items[1].locator == "line 2");
+  }
   SUBCASE("UTF-8 byte order mark") {
     auto items = ReadAll({d.Write("bom.json", "\xEF\xBB\xBF" + Slurp(Fixture("sg_1_2.json")))});
     REQUIRE(items.size() == 1);
