@@ -27,6 +27,8 @@ extern "C" {
 typedef struct PlumbCtx PlumbCtx;
 
 /* ---- memory and failure ---- */
+/* 16-byte aligned, from ctx->arena. Returns NULL when there is no arena, and
+ * (after plumb_fail) when out of memory or over the 16 GiB request limit. */
 void* plumb_alloc(PlumbCtx* ctx, uint64_t bytes);
 /* Records a runtime error (message is NUL-terminated, copied). */
 void plumb_fail(PlumbCtx* ctx, const char* message);
@@ -35,35 +37,71 @@ int64_t plumb_now(PlumbCtx* ctx);
 /* ---- generic values ---- */
 /* Deep equality; absent equals nothing (absent == absent is 0). Numbers compare
  * across INT/FLOAT; IP and CIDR compare by address and prefix. */
+/* Decisions: nested absent values (record fields) are equal to each other;
+ * NULL == NULL; MAP and OBJECT with the same pairs are equal (order-
+ * insensitive); an IP equals a CIDR of the same address with prefix 32/128;
+ * host bits of a CIDR are ignored; NaN equals nothing; a string never equals
+ * a number. */
 int32_t plumb_value_eq(const PlumbSlot* a, const PlumbSlot* b);
 /* Ordering for INT, FLOAT, STRING (bytewise), TIMESTAMP, DURATION: <0, 0, >0. */
+/* Also BOOL (false < true). Mismatched tags, absent and NaN compare as 0. */
 int32_t plumb_value_cmp(const PlumbSlot* a, const PlumbSlot* b);
 /* Display text: strings raw, numbers shortest round-trip, timestamps ISO 8601,
  * durations like 90d / 1h30m, lists "[a, b]", records/maps/json as JSON, absent
  * as "absent". */
+/* Decisions: floats as fmt's shortest round-trip ("0.1", "3", "1e+21",
+ * "inf"); timestamps "2019-02-12T07:21:45Z" with ".mmm"/".uuuuuu" only when
+ * non-zero; CIDRs keep the address as written ("10.1.2.3/8"); list elements
+ * are shown as by plumb_to_display (strings quoted); records carry no field
+ * names at run time and print as the JSON array of their present values;
+ * inside JSON, timestamps/durations/IPs are strings, NaN/inf and absent null.
+ * A STRING is returned as is (no copy). */
 void plumb_to_string(PlumbCtx* ctx, const PlumbSlot* v, PlumbSlot* out);
 /* Like plumb_to_string but strings are quoted, for generated annotations. */
 void plumb_to_display(PlumbCtx* ctx, const PlumbSlot* v, PlumbSlot* out);
 
 /* ---- strings ---- */
+/* Any absent or non-string part makes the concatenation absent. */
 void plumb_str_concat(PlumbCtx* ctx, const PlumbSlot* parts, uint32_t n, PlumbSlot* out);
 int32_t plumb_str_starts_with(const PlumbSlot* s, const PlumbSlot* prefix);
 int32_t plumb_str_ends_with(const PlumbSlot* s, const PlumbSlot* suffix);
 int32_t plumb_str_contains(const PlumbSlot* s, const PlumbSlot* needle);
+/* lower/upper map ASCII letters only (no ICU); other bytes are unchanged. */
 void plumb_str_lower(PlumbCtx* ctx, const PlumbSlot* s, PlumbSlot* out);
 void plumb_str_upper(PlumbCtx* ctx, const PlumbSlot* s, PlumbSlot* out);
+/* As Go/Python: "a,,b" -> ["a", "", "b"], "" -> [""]; an empty separator
+ * splits into code points (an invalid byte is its own element). Parts borrow
+ * the input. */
 void plumb_str_split(PlumbCtx* ctx, const PlumbSlot* s, const PlumbSlot* sep, PlumbSlot* out);
+/* Trims ASCII whitespace (space, \t, \n, \v, \f, \r); borrows the input. */
 void plumb_str_trim(PlumbCtx* ctx, const PlumbSlot* s, PlumbSlot* out);
 /* Length in Unicode code points (invalid UTF-8 bytes count one each). */
 int64_t plumb_str_length(const PlumbSlot* s);
 /* RE2 partial match. *cache holds the compiled pattern for a constant pattern
  * (compiled once, thread-safe); pass a null cache for a dynamic pattern. An
  * invalid pattern calls plumb_fail and returns 0. */
+/* A per-site compiled pattern lives for the process (unloading generated code
+ * leaks it unless the owner calls plumb::rt::internal::ReleaseRegexCache).
+ * Dynamic patterns use a per-thread LRU of 256 compiled patterns. */
 int32_t plumb_regex_match(PlumbCtx* ctx, const PlumbSlot* s, const PlumbSlot* pattern, void** cache);
 /* Compile-time check: 1 if valid; otherwise 0 and an error message in err. */
 int32_t plumb_regex_check(const char* pattern, uint64_t len, char* err, uint64_t err_cap);
 
 /* ---- conversions (absent on failure) ---- */
+/* Decisions. int: optional sign, ASCII whitespace around, decimal digits only
+ * ("22.0", "0x10", "1e3" are absent), overflow absent; INT is kept and an
+ * integral FLOAT converts. float: decimal or exponent form, never inf/nan,
+ * out of range absent; INT converts. bool: "true"/"false" in any case,
+ * whitespace around allowed; BOOL is kept. timestamp: YYYY-MM-DD, optionally
+ * [T|t| ]HH:MM[:SS[.fraction]] and Z, +HH:MM, +HHMM or +HH (no zone = UTC);
+ * fractions beyond microseconds are truncated; :60 rolls to the next minute;
+ * also INT/FLOAT epoch seconds (below 1e11) or milliseconds, as the CI decoder.
+ * duration: [-]<number><unit>... with units d h m s ms us (µs), decimal
+ * fractions allowed ("1.5h"), "0" alone; overflow absent. ip: inet_pton,
+ * no zone ids. cidr: "addr/N" (N decimal, at most 3 digits) or a bare address
+ * (as /32 or /128), an IP converts; the address is kept as written.
+ * url_decode: %XX (any case) and '+' -> space; malformed '%' kept; returns the
+ * input itself when there is nothing to decode. */
 void plumb_parse_int(const PlumbSlot* s, PlumbSlot* out);
 void plumb_parse_float(const PlumbSlot* s, PlumbSlot* out);
 void plumb_parse_bool(const PlumbSlot* s, PlumbSlot* out);
@@ -82,18 +120,26 @@ void plumb_decode_as(PlumbCtx* ctx, const PlumbSlot* v, int32_t type, PlumbSlot*
 
 /* ---- network ---- */
 /* cidr contains ip (or the whole of another cidr), same family only. */
+/* Families never mix: IPv4-mapped IPv6 (::ffff:a.b.c.d) is not inside an
+ * IPv4 block. Accepts an IP as the outer block (a /32 or /128). */
 int32_t plumb_cidr_contains(const PlumbSlot* cidr, const PlumbSlot* ip_or_cidr);
 /* 0.0.0.0/0 or ::/0 */
 int32_t plumb_cidr_is_world(const PlumbSlot* cidr);
 /* RFC 1918, RFC 4193 (fc00::/7), loopback and link-local. */
+/* Also takes a CIDR: 1 when the whole block is inside one private range.
+ * 100.64.0.0/10 (CGNAT) and IPv4-mapped addresses are not private. */
 int32_t plumb_ip_is_private(const PlumbSlot* ip);
 
 /* ---- lists and maps ---- */
+/* An absent (or wrong-tag) list or map reads as empty in all of these. */
 int32_t plumb_list_contains(const PlumbSlot* list, const PlumbSlot* v);
+/* Elements as plumb_to_string (strings raw). An absent separator is absent. */
 void plumb_list_join(PlumbCtx* ctx, const PlumbSlot* list, const PlumbSlot* sep, PlumbSlot* out);
 /* Concatenation of two lists. */
 void plumb_list_concat(PlumbCtx* ctx, const PlumbSlot* a, const PlumbSlot* b, PlumbSlot* out);
 /* MAP or OBJECT lookup by string key. */
+/* Decisions: the last of duplicate keys wins; a JSON null value reads as
+ * absent, so map_has is 0 and map_keys/map_values skip it. */
 void plumb_map_get(const PlumbSlot* map, const PlumbSlot* key, PlumbSlot* out);
 int32_t plumb_map_has(const PlumbSlot* map, const PlumbSlot* key);
 void plumb_map_keys(PlumbCtx* ctx, const PlumbSlot* map, PlumbSlot* out);
@@ -101,13 +147,18 @@ void plumb_map_values(PlumbCtx* ctx, const PlumbSlot* map, PlumbSlot* out);
 
 /* ---- dynamic json ---- */
 /* j.key / j["key"] on an OBJECT (absent otherwise). */
+/* A JSON null value is returned as NULL (so isNull() can tell it from a
+ * missing key); MAP is accepted like OBJECT. */
 void plumb_json_field(const PlumbSlot* j, const PlumbSlot* key, PlumbSlot* out);
+/* Negative indexes are absent (no counting from the end). */
 /* j[i] on a LIST (absent when out of range or not a list). */
 void plumb_json_index(const PlumbSlot* j, int64_t i, PlumbSlot* out);
 /* Lone value -> one-item list; LIST -> itself; absent/null -> empty list. */
 void plumb_json_as_list(PlumbCtx* ctx, const PlumbSlot* j, PlumbSlot* out);
 /* asString/asInt/asFloat/asBool: want is a PlumbTag (STRING, INT, FLOAT,
  * BOOL); INT converts to FLOAT for asFloat. Absent for any other JSON type. */
+/* asInt also takes a FLOAT with an integral value (3.0); a string is never
+ * converted ("22".asInt() is absent). */
 void plumb_json_as(const PlumbSlot* j, int32_t want, PlumbSlot* out);
 
 #ifdef __cplusplus
