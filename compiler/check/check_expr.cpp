@@ -4,10 +4,21 @@
 #include "check/check_internal.h"
 #include "plumb/builtins.h"
 #include "plumb/value.h"
+#include "plumb/context.h"
 
 namespace plumb::check {
 
 namespace {
+// Literal conversions are validated at compile time with the runtime's own
+// parsers; they may allocate, so give them a scratch context.
+PlumbCtx* ScratchCtx() {
+  thread_local rt::Arena arena;
+  thread_local PlumbCtx ctx;
+  arena.Reset();
+  ctx.arena = &arena;
+  return &ctx;
+}
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -205,7 +216,7 @@ bool Checker::Coerce(const ast::Expr& lit, TypeRef target) {
   std::string text = std::get<ast::StringLit>(lit.node).PlainText();
   PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(text.size()), reinterpret_cast<uint64_t>(text.data())};
   PlumbSlot out{};
-  PlumbCtx* no_ctx = nullptr;
+  PlumbCtx* no_ctx = ScratchCtx();
   switch (k) {
     case TK::kCidr: plumb_parse_cidr(no_ctx, &in, &out); break;
     case TK::kIp: plumb_parse_ip(no_ctx, &in, &out); break;
@@ -847,8 +858,8 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
           case Builtin::kToBool: plumb_parse_bool(&in, &outv); valid = outv.tag; break;
           case Builtin::kToTimestamp: plumb_parse_timestamp(&in, &outv); valid = outv.tag; break;
           case Builtin::kToDuration: plumb_parse_duration(&in, &outv); valid = outv.tag; break;
-          case Builtin::kToCidr: plumb_parse_cidr(nullptr, &in, &outv); valid = outv.tag; break;
-          case Builtin::kToIp: plumb_parse_ip(nullptr, &in, &outv); valid = outv.tag; break;
+          case Builtin::kToCidr: plumb_parse_cidr(ScratchCtx(), &in, &outv); valid = outv.tag; break;
+          case Builtin::kToIp: plumb_parse_ip(ScratchCtx(), &in, &outv); valid = outv.tag; break;
           default: break;
         }
         if (!valid) {

@@ -1,0 +1,67 @@
+// Lower: checked program -> LLVM IR. One lowering serves the JIT (plumb run,
+// repl) and ahead-of-time packs.
+//
+// Contract
+// - Lower() compiles every rule of `prog` that checked cleanly (optionally
+//   only the user's rules) into one llvm::Module: one function per (rule,
+//   resource type), named "plumb.rule.<index>.<type index>", of C type
+//     int32_t (PlumbCtx* ctx, const PlumbSlot* ci_fields,
+//              const PlumbSlot* params, PlumbSlot* annotation)
+//   returning 0 COMPLIANT, 1 NON_COMPLIANT, 2 NOT_APPLICABLE (`when` false).
+//   ci_fields are the fields of the CI's root record in schema order.
+//   A helper failure sets ctx->failed; the caller must then disregard the
+//   verdict.
+// - Per rule, "plumb.params.<index>" of C type void (PlumbCtx*, PlumbSlot*
+//   out) writes the parameters' defaults (absent when none).
+// - The runtime TypeTable describing every record the code reads is built
+//   alongside (projection: only used fields are decoded).
+// - Runtime helpers are declared from builtins.def.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "check/check.h"
+#include "plumb/types.h"
+#include "source/source.h"
+
+namespace llvm {
+class LLVMContext;
+class Module;
+}  // namespace llvm
+
+namespace plumb::codegen {
+
+struct RuleEntry {
+  int rule = 0;  // index into Lowered::rules
+  std::string resource_type;
+  bool as_json = false;
+  rt::TypeId root = rt::kNoType;
+  std::string symbol;
+};
+
+struct LoweredRule {
+  const check::RuleInfo* info = nullptr;
+  std::string params_symbol;
+};
+
+struct Lowered {
+  std::unique_ptr<llvm::LLVMContext> ctx;
+  std::unique_ptr<llvm::Module> mod;
+  std::vector<LoweredRule> rules;
+  std::vector<RuleEntry> entries;
+  rt::TypeTable types;
+};
+
+struct LowerOptions {
+  bool only_user_rules = true;
+};
+
+Lowered Lower(const check::Program& prog, const SourceManager& sm, const LowerOptions& opts = {});
+
+// Optimises the module (O2 pipeline) in place.
+void Optimize(llvm::Module& mod);
+
+}  // namespace plumb::codegen

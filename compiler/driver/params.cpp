@@ -1,0 +1,182 @@
+#include "driver/params.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "plumb/builtins.h"
+#include "plumb/context.h"
+
+namespace plumb {
+
+using check::TK;
+using check::TypeRef;
+
+bool ParseParamArg(const std::string& arg, ParamSet& out, std::string& err) {
+  auto eq = arg.find('=');
+  auto dot = arg.find('.');
+  if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
+    err = fmt::format("--param takes RULE.NAME=VALUE, found `{}`", arg);
+    return false;
+  }
+  ParamValue v;
+  v.text = arg.substr(eq + 1);
+  v.origin = "--param " + arg;
+  out[arg.substr(0, dot)][arg.substr(dot + 1, eq - dot - 1)] = v;
+  return true;
+}
+
+bool LoadParamsFile(const std::string& path, ParamSet& out, std::string& err) {
+  std::ifstream in(path);
+  if (!in) {
+    err = fmt::format("{}: cannot read the parameters file", path);
+    return false;
+  }
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    err = fmt::format("{}: expected a JSON object {{\"rule\": {{\"param\": \"value\"}}}}", path);
+    return false;
+  }
+  for (auto& [rule, params] : j.items()) {
+    nlohmann::json ps = params;
+    // AWS Config stores ruleParameters as a JSON string.
+    if (ps.is_string()) ps = nlohmann::json::parse(ps.get<std::string>(), nullptr, false);
+    if (!ps.is_object()) {
+      err = fmt::format("{}: parameters of `{}` must be an object", path, rule);
+      return false;
+    }
+    for (auto& [name, val] : ps.items()) {
+      ParamValue v;
+      v.origin = path;
+      if (val.is_string()) v.text = val.get<std::string>();
+      else if (val.is_array()) {
+        v.is_list = true;
+        for (auto& x : val) v.items.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+      } else {
+        v.text = val.dump();
+      }
+      out[rule][name] = v;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+std::string Trim(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  auto e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+bool ConvertScalar(const std::string& text, TypeRef t, rt::Arena& arena, PlumbSlot& out) {
+  std::string_view s = arena.Copy(text);
+  PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(s.size()), reinterpret_cast<uint64_t>(s.data())};
+  PlumbCtx ctx;
+  ctx.arena = &arena;
+  out = PlumbSlot{};
+  switch (t->kind) {
+    case TK::kString: out = in; break;
+    case TK::kInt: plumb_parse_int(&in, &out); break;
+    case TK::kFloat: plumb_parse_float(&in, &out); break;
+    case TK::kBool: plumb_parse_bool(&in, &out); break;
+    case TK::kTimestamp: plumb_parse_timestamp(&in, &out); break;
+    case TK::kDuration: {
+      bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+      if (digits) {
+        plumb_parse_int(&in, &out);
+        if (out.tag == PLUMB_INT) out = PlumbSlot{PLUMB_DURATION, 0, static_cast<uint64_t>(static_cast<int64_t>(out.bits) * 86400000000LL)};
+      } else {
+        plumb_parse_duration(&in, &out);
+      }
+      break;
+    }
+    case TK::kCidr: plumb_parse_cidr(&ctx, &in, &out); break;
+    case TK::kIp: plumb_parse_ip(&ctx, &in, &out); break;
+    default: return false;
+  }
+  return out.tag != PLUMB_ABSENT;
+}
+
+}  // namespace
+
+bool ApplyParams(const check::RuleInfo& rule, ParamSet& set, rt::Arena& arena, std::vector<PlumbSlot>& slots,
+                 std::string& err) {
+  auto rit = set.find(rule.name);
+  for (size_t i = 0; i < rule.params.size(); ++i) {
+    const auto& p = rule.params[i];
+    ParamValue* v = nullptr;
+    if (rit != set.end()) {
+      auto pit = rit->second.find(p.name);
+      if (pit != rit->second.end()) v = &pit->second;
+    }
+    if (!v) {
+      if (!p.default_value) {
+        err = fmt::format("rule `{}` needs parameter `{}` ({}): give it with --param {}.{}=VALUE", rule.name, p.name,
+                          check::TypeName(p.type), rule.name, p.name);
+        return false;
+      }
+      continue;
+    }
+    v->used = true;
+    TypeRef t = p.type;
+    if (t->kind == TK::kList) {
+      std::vector<std::string> items = v->items;
+      if (!v->is_list) {
+        std::string cur;
+        for (char c : v->text + ",") {
+          if (c == ',') {
+            if (!Trim(cur).empty()) items.push_back(Trim(cur));
+            cur.clear();
+          } else {
+            cur += c;
+          }
+        }
+      }
+      auto* arr = arena.AllocArray<PlumbSlot>(items.size());
+      for (size_t k = 0; k < items.size(); ++k) {
+        if (!ConvertScalar(items[k], t->elem, arena, arr[k])) {
+          err = fmt::format("{}: `{}` is not a valid {} for parameter `{}` of rule `{}` ({})", v->origin, items[k],
+                            check::TypeName(t->elem), p.name, rule.name, check::TypeName(t));
+          return false;
+        }
+      }
+      slots[i] = PlumbSlot{PLUMB_LIST, static_cast<uint32_t>(items.size()), reinterpret_cast<uint64_t>(arr)};
+      continue;
+    }
+    if (!ConvertScalar(Trim(v->text), t, arena, slots[i])) {
+      err = fmt::format("{}: `{}` is not a valid {} for parameter `{}` of rule `{}`", v->origin, v->text,
+                        check::TypeName(t), p.name, rule.name);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool CheckAllParamsUsed(const check::Program& prog, const ParamSet& set, std::string& err) {
+  for (auto& [rule, params] : set) {
+    const check::RuleInfo* r = prog.FindRule(rule);
+    if (!r) {
+      std::vector<std::string> names;
+      for (auto& x : prog.rules) names.push_back(x->name);
+      auto m = ClosestMatch(rule, names);
+      err = fmt::format("{}: no rule `{}`{}", params.begin()->second.origin, rule, m ? fmt::format("; did you mean `{}`?", *m) : "");
+      return false;
+    }
+    for (auto& [name, v] : params) {
+      if (!v.used) {
+        std::vector<std::string> names;
+        for (auto& p : r->params) names.push_back(p.name);
+        auto m = ClosestMatch(name, names);
+        err = fmt::format("{}: rule `{}` has no parameter `{}`{}", v.origin, rule, name,
+                          m ? fmt::format("; did you mean `{}`?", *m) : "");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace plumb

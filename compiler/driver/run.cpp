@@ -1,0 +1,295 @@
+// `plumb run`: compile rules with the JIT and evaluate them over CIs.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "codegen/jit.h"
+#include "codegen/lower.h"
+#include "driver/commands.h"
+#include "driver/params.h"
+#include "plumb/builtins.h"
+#include "plumb/context.h"
+#include "plumb/engine.h"
+#include "plumb/input.h"
+#include "plumb/output.h"
+
+namespace plumb {
+
+namespace {
+const char* kRunUsage = R"(usage: plumb run RULES... --input CIS... [options]
+
+Evaluates the rules in RULES (files or directories of .plumb) over the
+configuration items in CIS: .json files, directories (recursive), NDJSON,
+AWS Config snapshot/history files, CLI output of get-resource-config-history
+and batch-get-resource-config, Lambda invoking events, gzip of any of these,
+or - for standard input.
+
+options:
+  -i, --input PATH        input file or directory (repeatable; several may follow)
+  -f, --format FORMAT     table (default on a terminal), ndjson (default otherwise),
+                          json, evaluations, junit, sarif
+  -o, --output FILE       write results to FILE instead of standard output
+  --param RULE.NAME=VALUE set a rule parameter (repeatable)
+  --params FILE.json      parameters as JSON: {"rule": {"name": "value"}} (AWS
+                          Config ruleParameters strings are converted by type)
+  --now TIMESTAMP         fix now() (ISO 8601) for reproducible runs
+  -j, --threads N         worker threads (default: all cores)
+  --max-item-bytes N      largest accepted CI (default 64 MiB)
+  --emit=llvm             print the generated LLVM IR and exit
+
+exit status: 0 all compliant, 1 something non-compliant (or an evaluation
+error), 2 usage or compile error, 3 some input could not be read.
+)";
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+int CmdRun(const std::vector<std::string>& args) {
+  CommonOptions o;
+  o.color = isatty(2);
+  std::vector<std::string> inputs;
+  std::string format, output, now_text, params_file;
+  std::vector<std::string> param_args;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  size_t max_item = 64u << 20;
+  bool emit_llvm = false;
+  bool in_inputs = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string err;
+    auto need = [&](const char* name) -> std::string {
+      if (i + 1 >= args.size()) {
+        std::cerr << "plumb run: " << name << " needs a value\n";
+        std::exit(2);
+      }
+      return args[++i];
+    };
+    if (ParseCommonOption(args, i, o, err)) {
+      if (!err.empty()) {
+        std::cerr << "plumb run: " << err << "\n";
+        return 2;
+      }
+      in_inputs = false;
+      continue;
+    }
+    if (a == "-h" || a == "--help") {
+      std::cout << kRunUsage;
+      return 0;
+    } else if (a == "-i" || a == "--input") {
+      inputs.push_back(need("--input"));
+      in_inputs = true;
+      continue;
+    } else if (a.rfind("--input=", 0) == 0) {
+      inputs.push_back(a.substr(8));
+      in_inputs = true;
+      continue;
+    } else if (a == "-f" || a == "--format") {
+      format = need("--format");
+    } else if (a.rfind("--format=", 0) == 0) {
+      format = a.substr(9);
+    } else if (a == "-o" || a == "--output") {
+      output = need("--output");
+    } else if (a == "--param") {
+      param_args.push_back(need("--param"));
+    } else if (a.rfind("--param=", 0) == 0) {
+      param_args.push_back(a.substr(8));
+    } else if (a == "--params") {
+      params_file = need("--params");
+    } else if (a == "--now") {
+      now_text = need("--now");
+    } else if (a.rfind("--now=", 0) == 0) {
+      now_text = a.substr(6);
+    } else if (a == "-j" || a == "--threads" || a.rfind("--threads=", 0) == 0) {
+      std::string v = a.rfind("--threads=", 0) == 0 ? a.substr(10) : need("--threads");
+      try {
+        threads = std::stoi(v);
+      } catch (...) {
+        threads = 0;
+      }
+      if (threads < 1 || threads > 256) {
+        std::cerr << "plumb run: --threads takes a number from 1 to 256\n";
+        return 2;
+      }
+    } else if (a == "--max-item-bytes") {
+      try {
+        max_item = std::stoull(need("--max-item-bytes"));
+      } catch (...) {
+        std::cerr << "plumb run: --max-item-bytes takes a number\n";
+        return 2;
+      }
+    } else if (a == "--emit=llvm") {
+      emit_llvm = true;
+    } else if (a == "-" || a.rfind("-", 0) != 0) {
+      if (in_inputs) inputs.push_back(a);
+      else o.load.paths.push_back(a);
+      continue;
+    } else {
+      std::cerr << "plumb run: unknown option " << a << "\n" << kRunUsage;
+      return 2;
+    }
+    in_inputs = false;
+  }
+  if (o.load.paths.empty()) {
+    std::cerr << "plumb run: give rule files or directories\n" << kRunUsage;
+    return 2;
+  }
+  if (inputs.empty() && !emit_llvm) {
+    std::cerr << "plumb run: give inputs with --input (use - for standard input)\n";
+    return 2;
+  }
+  int64_t now_us = NowMicros();
+  if (!now_text.empty()) {
+    PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(now_text.size()), reinterpret_cast<uint64_t>(now_text.data())}, out{};
+    plumb_parse_timestamp(&in, &out);
+    if (out.tag != PLUMB_TIMESTAMP) {
+      std::cerr << "plumb run: --now takes an ISO 8601 timestamp such as 2024-01-31T00:00:00Z\n";
+      return 2;
+    }
+    now_us = static_cast<int64_t>(out.bits);
+  }
+  bool tty = isatty(1) && output.empty();
+  if (format.empty()) format = tty ? "table" : "ndjson";
+
+  return RunWithLargeStack([&]() -> int {
+    Session s;
+    bool ok = LoadAndCheck(o.load, s);
+    if (!ok || s.diags.WarningCount()) PrintDiagnostics(s, o);
+    if (!ok) return 2;
+    codegen::Lowered low;
+    try {
+      low = codegen::Lower(*s.prog, s.sm);
+    } catch (const std::exception& e) {
+      std::cerr << "plumb run: internal error in code generation: " << e.what() << "\n";
+      return 2;
+    }
+    if (emit_llvm) {
+      std::string ir;
+      llvm::raw_string_ostream os(ir);
+      low.mod->print(os, nullptr);
+      std::cout << os.str();
+      return 0;
+    }
+    if (low.entries.empty()) {
+      std::cerr << "plumb run: no rules to run in the given files\n";
+      return 2;
+    }
+    std::string err;
+    auto jit = codegen::Jit::Create(err);
+    if (!jit) {
+      std::cerr << "plumb run: cannot start the JIT: " << err << "\n";
+      return 2;
+    }
+    std::vector<codegen::LoweredRule> lrules = low.rules;
+    std::vector<codegen::RuleEntry> lentries = low.entries;
+    rt::TypeTable types = std::move(low.types);
+    if (!jit->Add(low, err)) {
+      std::cerr << "plumb run: JIT compilation failed: " << err << "\n";
+      return 2;
+    }
+    // Parameters: defaults from compiled code, then overrides converted by type.
+    rt::Arena param_arena;
+    PlumbCtx pctx;
+    pctx.arena = &param_arena;
+    pctx.types = &types;
+    pctx.now_us = now_us;
+    std::vector<rt::EngineRule> rules;
+    ParamSet overrides;
+    std::string perr;
+    if (!params_file.empty() && !LoadParamsFile(params_file, overrides, perr)) {
+      std::cerr << "plumb run: " << perr << "\n";
+      return 2;
+    }
+    for (auto& p : param_args)
+      if (!ParseParamArg(p, overrides, perr)) {
+        std::cerr << "plumb run: " << perr << "\n";
+        return 2;
+      }
+    for (auto& lr : lrules) {
+      const check::RuleInfo& ri = *lr.info;
+      rt::EngineRule er;
+      er.info.name = ri.name;
+      er.info.description = ri.description;
+      er.info.managed = ri.managed;
+      er.info.severity = ri.severity;
+      er.info.controls = ri.controls;
+      er.info.remediation = ri.remediation;
+      er.info.file = s.sm.Path(ri.decl->name_span.file);
+      er.info.line = static_cast<int>(s.sm.Position(ri.decl->name_span.file, ri.decl->name_span.begin).line);
+      for (auto& inst : ri.insts) er.info.resource_types.push_back(inst.resource_type);
+      er.params.assign(ri.params.size(), PlumbSlot{});
+      auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit->Lookup(lr.params_symbol, err));
+      if (!init) {
+        std::cerr << "plumb run: " << err << "\n";
+        return 2;
+      }
+      if (!er.params.empty()) init(&pctx, er.params.data());
+      if (!ApplyParams(ri, overrides, param_arena, er.params, perr)) {
+        std::cerr << "plumb run: " << perr << "\n";
+        return 2;
+      }
+      rules.push_back(std::move(er));
+    }
+    if (!CheckAllParamsUsed(*s.prog, overrides, perr)) {
+      std::cerr << "plumb run: " << perr << "\n";
+      return 2;
+    }
+    std::vector<rt::EngineEntry> entries;
+    for (auto& e : lentries) {
+      rt::EngineEntry ee;
+      ee.rule = e.rule;
+      ee.resource_type = e.resource_type;
+      ee.as_json = e.as_json;
+      ee.root = e.root;
+      ee.fn = reinterpret_cast<rt::RuleFn>(jit->Lookup(e.symbol, err));
+      if (!ee.fn) {
+        std::cerr << "plumb run: " << err << "\n";
+        return 2;
+      }
+      entries.push_back(std::move(ee));
+    }
+    std::ofstream file;
+    std::ostream* out = &std::cout;
+    if (!output.empty()) {
+      file.open(output, std::ios::binary);
+      if (!file) {
+        std::cerr << "plumb run: cannot write " << output << "\n";
+        return 2;
+      }
+      out = &file;
+    }
+    rt::WriterOptions wo;
+    wo.color = tty && o.color;
+    wo.tool_version = "0.1.0";
+    std::string werr;
+    auto writer = rt::MakeWriter(format, *out, wo, &werr);
+    if (!writer) {
+      std::cerr << "plumb run: " << werr << "\n";
+      return 2;
+    }
+    rt::EngineOptions eo;
+    eo.threads = threads;
+    eo.now_us = now_us;
+    rt::Engine engine(types, std::move(rules), std::move(entries), eo);
+    rt::InputOptions io;
+    io.max_item_bytes = max_item;
+    rt::InputReader reader(inputs, io);
+    rt::RunSummary sum = engine.Run(reader, *writer);
+    out->flush();
+    if (sum.input_errors) return 3;
+    if (sum.Count(rt::Compliance::kNonCompliant) || sum.Count(rt::Compliance::kError)) return 1;
+    return 0;
+  });
+}
+
+}  // namespace plumb

@@ -1,0 +1,242 @@
+#include "plumb/engine.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "plumb/arena.h"
+#include "plumb/context.h"
+#include "plumb/decode.h"
+
+namespace plumb::rt {
+
+namespace {
+
+struct BatchResult {
+  std::vector<Evaluation> evals;
+  std::vector<InputError> errors;
+  uint64_t items = 0, skipped = 0;
+  uint64_t warnings = 0;
+  std::vector<std::string> warning_samples;
+};
+
+bool IsDeletedStatus(std::string_view s) {
+  return s == "ResourceDeleted" || s == "ResourceDeletedNotRecorded" || s == "ResourceNotRecorded";
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  const TypeTable& types;
+  const std::vector<EngineRule>& rules;
+  const std::vector<EngineEntry>& entries;
+  const EngineOptions& opts;
+  CiTypeMap schema_roots, json_roots;
+  // resource type -> entries (schema variant, json variant)
+  std::unordered_map<std::string, std::vector<const EngineEntry*>> by_type_schema, by_type_json;
+
+  Impl(const TypeTable& t, const std::vector<EngineRule>& r, const std::vector<EngineEntry>& e, const EngineOptions& o)
+      : types(t), rules(r), entries(e), opts(o) {
+    for (auto& en : entries) {
+      if (en.as_json) {
+        json_roots.Set(en.resource_type, en.root);
+        by_type_json[en.resource_type].push_back(&en);
+      } else {
+        schema_roots.Set(en.resource_type, en.root);
+        by_type_schema[en.resource_type].push_back(&en);
+      }
+    }
+  }
+
+  struct Worker {
+    Arena arena{256 * 1024};
+    JsonScratch scratch;
+    DecodeWarnings warnings;
+    PlumbCtx ctx;
+  };
+
+  void EvalVariant(Worker& w, const InputItem& item, const CiTypeMap& roots,
+                   const std::unordered_map<std::string, std::vector<const EngineEntry*>>& by_type, BatchResult& out,
+                   bool& seen_type, bool& reported_error) {
+    DecodeContext dc;
+    dc.warnings = &w.warnings;
+    dc.scratch = &w.scratch;
+    dc.max_depth = opts.max_depth;
+    ItemResult r = DecodeCi(std::string_view(item.json.data(), item.json.size()), types, roots, w.arena, dc);
+    if (r.status == ItemStatus::kError) {
+      if (!reported_error) out.errors.push_back({item.source, item.locator, r.message});
+      reported_error = true;
+      return;
+    }
+    if (r.status == ItemStatus::kSkipped) return;
+    auto it = by_type.find(std::string(r.header.resource_type));
+    if (it == by_type.end()) return;
+    seen_type = true;
+    bool deleted = IsDeletedStatus(r.header.item_status);
+    const PlumbSlot* fields = reinterpret_cast<const PlumbSlot*>(r.root.bits);
+    for (const EngineEntry* en : it->second) {
+      Evaluation ev;
+      ev.rule = rules[en->rule].info.name;
+      ev.resource_type = r.header.resource_type;
+      ev.resource_id = r.header.resource_id;
+      ev.account_id = r.header.account_id;
+      ev.region = r.header.region;
+      ev.ordering_timestamp_us = r.header.capture_time_us == INT64_MIN ? 0 : r.header.capture_time_us;
+      ev.source = item.source;
+      ev.locator = item.locator;
+      if (deleted) {
+        ev.compliance = Compliance::kNotApplicable;
+        ev.annotation = std::string("resource is ") + std::string(r.header.item_status);
+      } else {
+        w.ctx.failed = false;
+        w.ctx.error.clear();
+        PlumbSlot ann{};
+        int32_t verdict = en->fn(&w.ctx, fields, rules[en->rule].params.data(), &ann);
+        if (w.ctx.failed) {
+          ev.compliance = Compliance::kError;
+          ev.annotation = TruncateAnnotation("evaluation error: " + w.ctx.error, opts.max_annotation);
+        } else {
+          ev.compliance = verdict == 0   ? Compliance::kCompliant
+                          : verdict == 1 ? Compliance::kNonCompliant
+                                         : Compliance::kNotApplicable;
+          if (verdict == 1 && ann.tag == PLUMB_STRING)
+            ev.annotation = TruncateAnnotation(std::string_view(reinterpret_cast<const char*>(ann.bits), ann.len), opts.max_annotation);
+        }
+      }
+      out.evals.push_back(std::move(ev));
+    }
+  }
+
+  void Process(Worker& w, std::vector<InputItem>& items, BatchResult& out) {
+    w.ctx.arena = &w.arena;
+    w.ctx.types = &types;
+    w.ctx.now_us = opts.now_us;
+    w.ctx.json = &w.scratch;
+    w.ctx.warnings = &w.warnings;
+    w.warnings.Clear();
+    for (auto& item : items) {
+      if (!item.ok()) {
+        out.errors.push_back({item.source, item.locator, item.error});
+        continue;
+      }
+      ++out.items;
+      bool seen = false, reported = false;
+      if (!by_type_schema.empty()) EvalVariant(w, item, schema_roots, by_type_schema, out, seen, reported);
+      w.arena.Reset();
+      if (!reported && !by_type_json.empty()) EvalVariant(w, item, json_roots, by_type_json, out, seen, reported);
+      w.arena.Reset();
+      if (!seen && !reported) ++out.skipped;
+      // Free the item's bytes early: batches in flight hold only what they must.
+      item.json = simdjson::padded_string();
+    }
+    out.warnings = w.warnings.count;
+    out.warning_samples = w.warnings.samples;
+  }
+};
+
+Engine::Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vector<EngineEntry> entries, EngineOptions opts)
+    : types_(types), rules_(std::move(rules)), entries_(std::move(entries)), opts_(opts) {}
+Engine::~Engine() = default;
+
+RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
+  auto t0 = std::chrono::steady_clock::now();
+  Impl impl(types_, rules_, entries_, opts_);
+  std::vector<RuleInfo> infos;
+  for (auto& r : rules_) infos.push_back(r.info);
+  writer.Begin(infos);
+  RunSummary sum;
+  auto emit = [&](BatchResult& br) {
+    for (auto& e : br.errors) {
+      ++sum.input_errors;
+      writer.AddError(e);
+    }
+    for (auto& e : br.evals) {
+      ++sum.counts[static_cast<int>(e.compliance)];
+      writer.Add(e);
+    }
+    sum.items_read += br.items;
+    sum.items_skipped += br.skipped;
+    sum.decode_warnings += br.warnings;
+    for (auto& s : br.warning_samples)
+      if (sum.warning_samples.size() < 20) sum.warning_samples.push_back(s);
+  };
+  int threads = std::max(1, opts_.threads);
+  if (threads == 1) {
+    Impl::Worker w;
+    std::vector<InputItem> batch;
+    while (true) {
+      batch.clear();
+      if (!reader.NextBatch(batch, opts_.batch_items) && batch.empty()) break;
+      BatchResult br;
+      impl.Process(w, batch, br);
+      emit(br);
+    }
+  } else {
+    // Workers take batches from a queue; results are emitted in input order
+    // through a bounded window of futures (back-pressure on the reader).
+    struct Job {
+      std::vector<InputItem> items;
+      std::promise<BatchResult> done;
+    };
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Job*> queue;
+    bool closing = false;
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) {
+      pool.emplace_back([&] {
+        Impl::Worker w;
+        while (true) {
+          Job* job;
+          {
+            std::unique_lock lk(mu);
+            cv.wait(lk, [&] { return closing || !queue.empty(); });
+            if (queue.empty()) return;
+            job = queue.front();
+            queue.pop_front();
+          }
+          BatchResult br;
+          impl.Process(w, job->items, br);
+          job->done.set_value(std::move(br));
+        }
+      });
+    }
+    std::deque<std::pair<std::unique_ptr<Job>, std::future<BatchResult>>> window;
+    size_t max_window = static_cast<size_t>(threads) * 3;
+    while (true) {
+      auto job = std::make_unique<Job>();
+      bool more = reader.NextBatch(job->items, opts_.batch_items);
+      if (!job->items.empty()) {
+        auto fut = job->done.get_future();
+        {
+          std::lock_guard lk(mu);
+          queue.push_back(job.get());
+        }
+        cv.notify_one();
+        window.emplace_back(std::move(job), std::move(fut));
+      }
+      while (window.size() >= max_window || (!more && !window.empty())) {
+        BatchResult br = window.front().second.get();
+        window.pop_front();
+        emit(br);
+      }
+      if (!more) break;
+    }
+    {
+      std::lock_guard lk(mu);
+      closing = true;
+    }
+    cv.notify_all();
+    for (auto& t : pool) t.join();
+  }
+  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  writer.End(sum);
+  return sum;
+}
+
+}  // namespace plumb::rt

@@ -1,0 +1,70 @@
+// Bulk evaluation: configuration items in, evaluations out, on all cores.
+//
+// Contract
+// - An Engine is configured once with compiled rule entry points (from the
+//   JIT or a pack), the TypeTable their code was compiled against, and each
+//   rule's parameter values. Run() streams the input through a bounded window
+//   of batches (memory does not grow with the input), evaluates each batch on
+//   a worker thread with its own arena and parser, and hands results to the
+//   writer in input order, so output is identical whatever the thread count.
+// - Per CI: a CI whose resource type no rule judges produces nothing; a
+//   deleted or not-recorded CI is NOT_APPLICABLE for every rule of its type
+//   without running them; otherwise each (rule, type) function decides. A
+//   helper failure makes that evaluation ERROR with the failure as annotation.
+// - Unreadable items become InputError records; the rest is still evaluated.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plumb/eval.h"
+#include "plumb/input.h"
+#include "plumb/output.h"
+#include "plumb/types.h"
+#include "plumb/value.h"
+
+struct PlumbCtx;
+
+namespace plumb::rt {
+
+using RuleFn = int32_t (*)(PlumbCtx* ctx, const PlumbSlot* ci_fields, const PlumbSlot* params, PlumbSlot* annotation);
+
+struct EngineRule {
+  RuleInfo info;
+  std::vector<PlumbSlot> params;  // values; memory owned by the caller for the engine's lifetime
+};
+
+struct EngineEntry {
+  int rule = 0;  // index into the rules
+  std::string resource_type;
+  bool as_json = false;
+  TypeId root = kNoType;
+  RuleFn fn = nullptr;
+};
+
+struct EngineOptions {
+  int threads = 1;
+  size_t batch_items = 256;
+  int64_t now_us = 0;
+  size_t max_annotation = 256;
+  int max_depth = 256;
+};
+
+class Engine {
+ public:
+  Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vector<EngineEntry> entries, EngineOptions opts);
+  ~Engine();
+  const std::vector<EngineRule>& rules() const { return rules_; }
+  // Evaluates everything the reader yields; calls writer.Begin/Add/AddError/End.
+  RunSummary Run(InputReader& reader, OutputWriter& writer);
+
+ private:
+  struct Impl;
+  const TypeTable& types_;
+  std::vector<EngineRule> rules_;
+  std::vector<EngineEntry> entries_;
+  EngineOptions opts_;
+};
+
+}  // namespace plumb::rt
