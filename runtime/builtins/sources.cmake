@@ -13,4 +13,5 @@ list(APPEND PLUMB_RUNTIME_TESTS
   ${_plumb_builtins_dir}/strings_test.cpp
   ${_plumb_builtins_dir}/convert_test.cpp
   ${_plumb_builtins_dir}/net_test.cpp
-  ${_plumb_builtins_dir}/collections_test.cpp)
+  ${_plumb_builtins_dir}/collections_test.cpp
+  ${_plumb_builtins_dir}/properties_test.cpp)
