@@ -259,9 +259,15 @@ class FileReader {
 
   void Detect() {
     StartSource();
+    // Size the buffer once for a regular file while its first line is being
+    // looked for (a one-line snapshot is all first line); NDJSON streams
+    // through a few chunks, so the up-front reservation stays small for it.
+    struct stat st;
+    bool regular = !gz_ && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular) buf_.reserve(std::min<size_t>(static_cast<size_t>(st.st_size) + 1, 4 * kChunk));
     // Fill until the first non-blank line is complete and we know whether
     // anything follows it.
-    size_t first = std::string::npos, nl = std::string::npos, scan = 0;
+    size_t first = std::string::npos, nl = std::string::npos, scan = 0, nl_scan = 0;
     bool second_line = false;
     for (;;) {
       if (first == std::string::npos) {
@@ -269,8 +275,9 @@ class FileReader {
         if (scan < buf_.size()) first = scan;
       }
       if (first != std::string::npos && nl == std::string::npos) {
-        size_t p = buf_.find('\n', first);
+        size_t p = buf_.find('\n', std::max(first, nl_scan));
         if (p != std::string::npos) nl = p;
+        nl_scan = buf_.size();  // do not rescan a long first line on every chunk
       }
       if (nl != std::string::npos) {
         size_t q = nl + 1;
@@ -285,6 +292,9 @@ class FileReader {
         mode_ = Mode::kDone;
         return;
       }
+      if (regular && buf_.size() >= 4 * kChunk && buf_.capacity() < static_cast<size_t>(st.st_size) + 1 &&
+          static_cast<uint64_t>(st.st_size) < opt_.max_document_bytes)
+        buf_.reserve(static_cast<size_t>(st.st_size) + 1);  // a long first line: a whole document
       if (!Fill()) break;
     }
     if (first == std::string::npos) {
@@ -320,9 +330,7 @@ class FileReader {
       }
     }
     // One document: read it whole.
-    struct stat st;
-    if (!gz_ && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
-        static_cast<uint64_t>(st.st_size) < opt_.max_document_bytes)
+    if (regular && static_cast<uint64_t>(st.st_size) < opt_.max_document_bytes)
       buf_.reserve(static_cast<size_t>(st.st_size) + 1);
     while (Fill()) {
       if (buf_.size() - first > opt_.max_document_bytes) {
