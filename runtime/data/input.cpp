@@ -129,7 +129,7 @@ class FileReader {
   enum class Mode { kDetect, kLines, kDocument, kDone };
   struct Piece {
     size_t off = 0, len = 0;  // into doc_, when owned is empty and error is empty
-    bool whole = false;       // the piece is all of doc_: move it instead of copying
+    bool whole = false;       // the piece is all of doc_
     std::string owned;        // text that is not a slice of doc_ (Lambda events)
     std::string locator;
     std::string error;
@@ -237,8 +237,11 @@ class FileReader {
   bool Fill() {
     if (eof_) return false;
     size_t old = buf_.size();
-    buf_.resize(old + kChunk);
-    ssize_t r = ReadSome(buf_.data() + old, kChunk);
+    // Read into spare capacity first, so a buffer sized from the file is
+    // never reallocated (and copied) for the last chunk.
+    size_t want = buf_.capacity() - old > 4096 ? std::min(kChunk, buf_.capacity() - old) : kChunk;
+    buf_.resize(old + want);
+    ssize_t r = ReadSome(buf_.data() + old, want);
     if (r <= 0) {
       buf_.resize(old);
       eof_ = true;
@@ -294,7 +297,7 @@ class FileReader {
       }
       if (regular && buf_.size() >= 4 * kChunk && buf_.capacity() < static_cast<size_t>(st.st_size) + 1 &&
           static_cast<uint64_t>(st.st_size) < opt_.max_document_bytes)
-        buf_.reserve(static_cast<size_t>(st.st_size) + 1);  // a long first line: a whole document
+        buf_.reserve(static_cast<size_t>(st.st_size) + simdjson::SIMDJSON_PADDING);  // a long first line
       if (!Fill()) break;
     }
     if (first == std::string::npos) {
@@ -331,7 +334,7 @@ class FileReader {
     }
     // One document: read it whole.
     if (regular && static_cast<uint64_t>(st.st_size) < opt_.max_document_bytes)
-      buf_.reserve(static_cast<size_t>(st.st_size) + 1);
+      buf_.reserve(static_cast<size_t>(st.st_size) + simdjson::SIMDJSON_PADDING);
     while (Fill()) {
       if (buf_.size() - first > opt_.max_document_bytes) {
         AddError("", "file exceeds the limit of " + Bytes(opt_.max_document_bytes) + " for one document");
@@ -339,9 +342,11 @@ class FileReader {
         return;
       }
     }
-    std::string_view text = std::string_view(buf_).substr(first);
-    doc_ = simdjson::padded_string(text);
-    std::string().swap(buf_);
+    // The read buffer becomes the document (no copy of a big snapshot).
+    if (first > 0) buf_.erase(0, first);
+    doc_ = std::move(buf_);
+    buf_ = std::string();
+    PadDoc();
     mode_ = Mode::kDocument;
     Expand("");
   }
@@ -379,7 +384,8 @@ class FileReader {
                  "line longer than the limit of " + Bytes(opt_.max_item_bytes));
         return;
       }
-      doc_ = simdjson::padded_string(line);
+      doc_.assign(line);
+      PadDoc();
       Expand("line " + std::to_string(line_no_));
       Compact();
       return;
@@ -421,12 +427,17 @@ class FileReader {
     pieces_.push_back(std::move(p));
   }
 
+  void PadDoc() {
+    if (doc_.capacity() < doc_.size() + simdjson::SIMDJSON_PADDING)
+      doc_.reserve(doc_.size() + simdjson::SIMDJSON_PADDING);
+  }
+
   // Splits doc_ into pieces: the items of a container, the CI of a Lambda
   // event, or doc_ itself when it is one CI.
   void Expand(const std::string& base) {
     size_t len = doc_.size();
     od::document doc;
-    auto err = od_.iterate(doc_.data(), len, doc_.size() + simdjson::SIMDJSON_PADDING).get(doc);
+    auto err = od_.iterate(doc_.data(), len, doc_.capacity()).get(doc);
     // A file cut off inside a string fails as a whole before any item can be
     // read. Retry on the text up to an earlier '}' so that the items before
     // the damage are still found; the damage itself is reported below.
@@ -435,7 +446,7 @@ class FileReader {
       size_t p = len >= 2 ? std::string_view(doc_.data(), len - 1).rfind('}') : std::string_view::npos;
       if (p == std::string_view::npos) break;
       len = p + 1;
-      err = od_.iterate(doc_.data(), len, doc_.size() + simdjson::SIMDJSON_PADDING).get(doc);
+      err = od_.iterate(doc_.data(), len, doc_.capacity()).get(doc);
     }
     if (len != doc_.size() && !err) {
       ExpandParsed(doc, base);
@@ -607,7 +618,7 @@ class FileReader {
       } else if (!p.owned.empty()) {
         item.json = simdjson::padded_string(p.owned);
       } else if (p.whole) {
-        item.json = std::move(doc_);
+        item.json = simdjson::padded_string(doc_.data(), doc_.size());
       } else {
         item.json = simdjson::padded_string(doc_.data() + p.off, p.len);
       }
@@ -637,7 +648,10 @@ class FileReader {
   size_t line_no_ = 0;
 
   Mode mode_ = Mode::kDetect;
-  simdjson::padded_string doc_;
+  // The document being expanded. Invariant after PadDoc(): capacity() is at
+  // least size() + SIMDJSON_PADDING, which is all simdjson needs (the padding
+  // bytes are read, never interpreted).
+  std::string doc_;
   std::vector<Piece> pieces_;
   size_t next_piece_ = 0;
 };
