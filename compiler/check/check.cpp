@@ -54,6 +54,7 @@ void Checker::Run(const CheckOptions&) {
       }
     }
   }
+  CheckImportCycles();
   CheckFunctions();
   CheckRecursion();
   std::set<std::string> rule_names;
@@ -71,6 +72,38 @@ void Checker::Run(const CheckOptions&) {
   for (auto& mp : prog_->modules)
     for (auto& d : mp->decls)
       if (auto* t = std::get_if<ast::TestDecl>(&d)) CheckTest(*t, *mp);
+}
+
+void Checker::CheckImportCycles() {
+  std::map<std::string, std::vector<std::pair<std::string, Span>>> edges;
+  for (auto& m : prog_->modules)
+    for (auto& imp : m->imports) edges[m->package].push_back({imp.package, imp.span});
+  std::map<std::string, int> state;
+  std::vector<std::string> stack;
+  std::set<std::string> reported;
+  std::function<void(const std::string&)> visit = [&](const std::string& p) {
+    state[p] = 1;
+    stack.push_back(p);
+    for (auto& [q, span] : edges[p]) {
+      if (state[q] == 1) {
+        std::string cycle;
+        bool on = false;
+        for (auto& s : stack) {
+          if (s == q) on = true;
+          if (on) cycle += s + " -> ";
+        }
+        cycle += q;
+        if (reported.insert(q).second)
+          diags_->Report(DiagCode::kImportCycle, span, fmt::format("packages import each other in a cycle: {}", cycle));
+      } else if (state[q] == 0) {
+        visit(q);
+      }
+    }
+    stack.pop_back();
+    state[p] = 2;
+  };
+  for (auto& [p, _] : edges)
+    if (state[p] == 0) visit(p);
 }
 
 void Checker::RegisterFunctions() {
@@ -311,9 +344,9 @@ void Checker::CheckRule(const ast::RuleDecl& r, const ast::Module& m) {
               if (dj.code == d.code && dj.span.begin == d.span.begin) missing.push_back(info->insts[j].resource_type);
           if (missing.size() < per.size()) {
             std::string list;
-            for (auto& t : missing) list += (list.empty() ? "" : ", ") + t;
+            for (auto& t : missing) list += (list.empty() ? "`" : ", `") + t + "`";
             diags_->Report(DiagCode::kPropertyNotShared, d.span,
-                           fmt::format("`{}` is not a property of {} ; a rule for several types may only use what all of them have",
+                           fmt::format("`{}` is not a property of {}; a rule for several types may only use what all of them have",
                                        std::string(sm_.Slice(d.span)), list));
             reported.insert(key);
             continue;

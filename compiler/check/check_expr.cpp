@@ -416,13 +416,15 @@ TypeRef Checker::CheckMember(const ast::Expr& e, const ast::Member& m) {
   // `pkg.fn(...)`: a qualified call when `pkg` is not a value in scope.
   if (m.is_call) {
     std::string k = PathKey(*m.object);
-    if (!k.empty()) {
+    if (!k.empty() && k.find('[') == std::string::npos) {
       bool is_value = false;
       std::string head = k.substr(0, k.find('.'));
       for (auto& s : scopes_)
         if (s.count(head)) is_value = true;
       if (root_ && root_->Find(head) >= 0) is_value = true;
-      if (!is_value) return CheckFunctionCall(e, k + "." + m.name, m.name_span, m.args, true);
+      // Only a name that is a loaded package (or its last segment) makes a qualified call.
+      bool is_package = k == "iam" || k == "aws.iam" || FindFn(k + "." + m.name, true) != nullptr;
+      if (!is_value && is_package) return CheckFunctionCall(e, k + "." + m.name, m.name_span, m.args, true);
     }
   }
   TypeRef recv = Expr(*m.object);
@@ -432,6 +434,21 @@ TypeRef Checker::CheckMember(const ast::Expr& e, const ast::Member& m) {
     return tc.Error();
   }
   if (m.is_call || m.name == "length") return CheckMethod(e, m, recv);
+  {
+    // A method named without parentheses: say so.
+    Builtin mb = Builtin::kNone;
+    TK rk = recv->kind;
+    if (rk == TK::kList) mb = FindMethod(kListMethods, m.name);
+    else if (rk == TK::kMap) mb = FindMethod(kMapMethods, m.name);
+    else if (rk == TK::kString) mb = FindMethod(kStringMethods, m.name);
+    else if (rk == TK::kCidr) mb = FindMethod(kCidrMethods, m.name);
+    else if (rk == TK::kIp) mb = FindMethod(kIpMethods, m.name);
+    if (mb != Builtin::kNone) {
+      auto& d = diags_->Report(DiagCode::kUnknownProperty, m.name_span, fmt::format("`{}` is a method: write `{}()`", m.name, m.name));
+      d.fixits.push_back({m.name_span, m.name + "()"});
+      return tc.Error();
+    }
+  }
   if (recv->kind == TK::kRecord) {
     int i = recv->rec->Find(m.name);
     if (i < 0) {

@@ -32,6 +32,7 @@ class Checker {
 
   // declarations (check.cpp)
   void RegisterFunctions();
+  void CheckImportCycles();
   void CheckFunctions();
   void CheckFnBody(FnInfo& fn);
   void CheckRule(const ast::RuleDecl& r, const ast::Module& m);

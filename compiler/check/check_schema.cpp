@@ -75,6 +75,7 @@ void Checker::RegisterSchemas() {
     }
     Scope s{entry.module, entry.decl->type_name};
     RecordInfo tmp;
+    tmp.name = name;
     FillFields(&tmp, entry.decl->fields, s);
     bool has_config = false;
     for (auto& f : tmp.fields) {

@@ -70,6 +70,13 @@ void RenderSnippet(const SourceManager& sm, Span span, std::ostream& out, bool c
   LineCol b = sm.Position(span.file, span.begin);
   LineCol e = sm.Position(span.file, span.end > span.begin ? span.end - 1 : span.begin);
   std::string_view line = sm.LineText(span.file, b.line);
+  // Clip very long lines to a window around the span.
+  if (line.size() > 160) {
+    uint32_t start = b.col > 60 ? b.col - 60 : 1;
+    line = line.substr(start - 1, 160);
+    b.col -= start - 1;
+    if (e.line == b.line) e.col = e.col >= start ? e.col - (start - 1) : b.col;
+  }
   std::string gutter = fmt::format("{:>5} | ", b.line);
   out << gutter;
   // Tabs are kept so the caret line can copy them and stay aligned.

@@ -708,6 +708,26 @@ bool CheckNesting(antlr4::CommonTokenStream& ts, const OffsetMap& om, FileId fil
   return true;
 }
 
+// ANTLR's input stream throws on invalid UTF-8: refuse such text first, at
+// the offending byte.
+bool CheckUtf8(std::string_view text, uint32_t base, FileId file, Diagnostics& diags) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = text[i];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n > 0 && i + n <= text.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 2;
+    if (ok && n == 2 && c < 0xC2) ok = false;
+    if (!ok) {
+      diags.Report(DiagCode::kInvalidCharacter, {file, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(i + 1)},
+                   fmt::format("invalid UTF-8 byte 0x{:02X}; Plumb sources are UTF-8", c));
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 template <typename Fn>
 auto RunParser(std::string_view text, const OffsetMap& om, FileId file, Diagnostics& diags, Fn&& body) {
   antlr4::ANTLRInputStream input(std::string{text});
@@ -732,6 +752,11 @@ void ReportIssue(const SyntaxIssue& is, const OffsetMap& om, FileId file, Diagno
 
 ast::Module ParseModule(const SourceManager& sm, FileId file, NodeIds& ids, Diagnostics& diags) {
   const std::string& text = sm.Text(file);
+  if (!CheckUtf8(text, 0, file, diags)) {
+    ast::Module empty;
+    empty.file = file;
+    return empty;
+  }
   OffsetMap om(text, 0);
   return RunParser(text, om, file, diags, [&](P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener,
                                               bool nesting_ok) -> ast::Module {
@@ -760,6 +785,7 @@ ast::Module ParseModule(const SourceManager& sm, FileId file, NodeIds& ids, Diag
 
 ast::ExprPtr ParseExpression(const SourceManager& sm, FileId file, uint32_t base, std::string_view text, NodeIds& ids,
                              Diagnostics& diags) {
+  if (!CheckUtf8(text, base, file, diags)) return nullptr;
   OffsetMap om(text, base);
   return RunParser(text, om, file, diags, [&](P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener,
                                               bool nesting_ok) -> ast::ExprPtr {
