@@ -131,6 +131,7 @@ class FileReader {
     size_t off = 0, len = 0;  // into doc_, when owned is empty and error is empty
     bool whole = false;       // the piece is all of doc_
     std::string owned;        // text that is not a slice of doc_ (Lambda events)
+    std::string rule_parameters;
     std::string locator;
     std::string error;
   };
@@ -488,7 +489,7 @@ class FileReader {
       return;
     }
     bool container = false, event = false;
-    std::string event_text;
+    std::string event_text, rule_parameters;
     for (auto f : obj) {
       od::field field;
       std::string_view key;
@@ -509,6 +510,19 @@ class FileReader {
           return;
         }
         if (!ExpandArray(a, base)) return;
+      } else if (key == "ruleParameters") {
+        // A JSON string in real events; tolerate an object too.
+        od::value v = field.value();
+        od::json_type t;
+        std::string_view s;
+        od::object o;
+        if (v.type().get(t) == simdjson::SUCCESS) {
+          if (t == od::json_type::string && v.get_string().get(s) == simdjson::SUCCESS)
+            rule_parameters.assign(s);
+          else if (t == od::json_type::object && v.get_object().get(o) == simdjson::SUCCESS &&
+                   o.raw_json().get(s) == simdjson::SUCCESS)
+            rule_parameters.assign(s);
+        }
       } else if (key == "invokingEvent") {
         std::string_view s;
         if (field.value().get_string().get(s) == simdjson::SUCCESS) {
@@ -522,6 +536,7 @@ class FileReader {
     }
     if (event) {
       ExpandEvent(event_text, base);
+      for (Piece& p : pieces_) p.rule_parameters = rule_parameters;
       return;
     }
     if (!container) {
@@ -608,6 +623,7 @@ class FileReader {
     InputItem item;
     item.source = path_;
     item.locator = std::move(p.locator);
+    item.rule_parameters = std::move(p.rule_parameters);
     if (!p.error.empty()) {
       item.error = std::move(p.error);
     } else {

@@ -126,6 +126,7 @@ TEST_CASE("Lambda custom rule events") {
   REQUIRE(items.size() == 2);
   REQUIRE(items[0].ok());
   CHECK(IdOf(items[0]) == "sg-00000006");
+  CHECK(items[0].rule_parameters == R"({"maxPort": "1024"})");
   CHECK_FALSE(items[1].ok());
   CHECK(items[1].source == Fixture("lambda_oversized.json"));
   CHECK(items[1].error.find("oversized configuration item change notification for AWS::EC2::SecurityGroup "

@@ -51,6 +51,9 @@ struct InputItem {
   std::string source;            // file path, or "-" for stdin
   std::string locator;           // "line 12", "item 3", "line 4 item 2", or "" for a whole file
   std::string error;             // non-empty: this record reports a problem instead of a CI
+  // From a Lambda custom rule's event only: its `ruleParameters` JSON text
+  // (e.g. {"maxPort":"1024"}), for the caller to apply; empty otherwise.
+  std::string rule_parameters;
 
   bool ok() const { return error.empty(); }
   // "path:line 12: message" style text for error reports.
