@@ -589,3 +589,43 @@ TEST_CASE("table: with colour, annotations are cut to the terminal width") {
 
 }  // namespace
 }  // namespace plumb::rt
+
+namespace plumb::rt {
+namespace {
+
+TEST_CASE("ndjson and json stream: output is written before End, bounded buffering") {
+  for (std::string_view format : {"ndjson", "json", "evaluations", "sarif"}) {
+    CAPTURE(format);
+    std::ostringstream out;
+    WriterOptions options;
+    options.fallback_timestamp_us = kT0;
+    auto w = MakeWriter(format, out, options);
+    w->Begin(Rules());
+    Evaluation e = Evaluations()[0];
+    for (int i = 0; i < 20000; ++i) {
+      e.resource_id = "sg-" + std::to_string(i);
+      e.ordering_timestamp_us = kT0 + i * 1000;
+      w->Add(e);
+    }
+    // ~20000 * 300 bytes were produced; at most one 64 KiB buffer may be pending.
+    size_t before_end = out.str().size();
+    CHECK(before_end > 1'000'000);
+    w->End(Summary());
+    std::string all = out.str();
+    CHECK(all.size() - before_end < (1 << 16) + 4096);
+    if (format == "ndjson") {
+      auto lines = Lines(all);
+      REQUIRE(lines.size() == 20000);
+      CHECK(json::parse(lines[19999])["resourceId"] == "sg-19999");
+      CHECK(json::parse(lines[19999])["orderingTimestamp"] == FormatTimestampIso(kT0 + 19999 * 1000LL));
+    } else {
+      json j = json::parse(all);
+      if (format == "json") CHECK(j["evaluations"].size() == 20000);
+      if (format == "evaluations") CHECK(j.size() == 20000);
+      if (format == "sarif") CHECK(j["runs"][0]["results"].size() == 20000);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace plumb::rt
