@@ -10,17 +10,18 @@
 // chunks are kept per rule (at most 100 each) and written when full; the
 // partial ones are written at End in rule order. Without chunking it writes
 // one array with every evaluation in arrival order.
+#include <algorithm>
+#include <chrono>
 #include <ostream>
 
 #include "output/escape.h"
 #include "output/writers.h"
 
-#include <chrono>
-
 namespace plumb::rt::output {
 namespace {
 
 constexpr size_t kAwsMaxPerCall = 100;
+constexpr size_t kAwsMaxAnnotation = 256;  // characters (UTF-16 units)
 constexpr size_t kFlushBytes = 1 << 16;
 
 class EvaluationsWriter final : public OutputWriter {
@@ -107,9 +108,12 @@ class EvaluationsWriter final : public OutputWriter {
       if (error) {
         scratch_.assign("evaluation error: ");
         scratch_.append(e.annotation.empty() ? std::string_view("unknown") : e.annotation);
-        AppendJsonString(buf, TruncateAnnotation(scratch_));
+        AppendJsonString(buf, TruncateAnnotation(scratch_, kAwsMaxAnnotation));
+      } else if (e.annotation.size() <= kAwsMaxAnnotation) {
+        // Bytes >= UTF-16 units, so it fits; AppendJsonString repairs bad UTF-8.
+        AppendJsonString(buf, e.annotation);
       } else {
-        AppendJsonString(buf, TruncateAnnotation(e.annotation));
+        AppendJsonString(buf, TruncateAnnotation(e.annotation, kAwsMaxAnnotation));
       }
     }
     buf.append(",\"OrderingTimestamp\":\"");
