@@ -335,6 +335,61 @@ TEST_CASE("records from scalars (IAM Principal)") {
   CHECK(f.Warned("(root): expected record, got string \"{broken\""));
 }
 
+TEST_CASE("JSON in strings in strings: decoded level by level, bounded") {
+  // Level k is a list holding level k-1 as JSON text in a string; its type is
+  // list^(k+1)<string>, so every level is a string parsed as JSON.
+  auto wrap = [](int n) {
+    std::string v = R"(["x"])";
+    for (int i = 0; i < n; ++i) {
+      std::string q = "[\"";
+      for (char c : v) {
+        if (c == '"' || c == '\\') q += '\\';
+        q += c;
+      }
+      v = q + "\"]";
+    }
+    return v;
+  };
+  auto run = [&](int n, DecodeWarnings& w) {
+    TypeTable t;
+    TypeDesc sd;
+    sd.kind = Kind::kString;
+    TypeId cur = t.Add(sd);
+    for (int i = 0; i <= n; ++i) {
+      TypeDesc l;
+      l.kind = Kind::kList;
+      l.elem = cur;
+      cur = t.Add(l);
+    }
+    t.Finalize();
+    static Arena arena;
+    static JsonScratch scratch;
+    simdjson::dom::parser parser;
+    simdjson::padded_string text(wrap(n));
+    simdjson::dom::element e;
+    REQUIRE(parser.parse(text).get(e) == simdjson::SUCCESS);
+    DecodeContext dc;
+    dc.scratch = &scratch;
+    dc.warnings = &w;
+    PlumbSlot out;
+    Decode(e, t, cur, arena, &out, dc);
+    return out;
+  };
+  DecodeWarnings w;
+  PlumbSlot v = run(5, w);
+  for (int i = 0; i <= 5; ++i) {
+    REQUIRE(v.tag == PLUMB_LIST);
+    REQUIRE(v.len == 1);
+    v = At(v, 0);
+  }
+  CHECK(Str(v) == "x");
+  CHECK(w.count == 0);
+  DecodeWarnings w2;
+  run(12, w2);  // past 8 levels: warnings, no unbounded recursion
+  REQUIRE(w2.count >= 1);
+  CHECK(w2.samples[0].find("JSON nested in strings more than 8 levels deep") != std::string::npos);
+}
+
 TEST_CASE("duplicate keys: the last one wins") {
   Fixture f;
   PlumbSlot r = f.Dec(R"({"groupId": "sg-first", "groupName": "x", "groupId": "sg-second"})", f.s.sg_config);
