@@ -122,7 +122,17 @@ void Checker::RegisterFunctions() {
       info->module = mp.get();
       info->qualified_name = qn;
       Scope s{mp.get(), ""};
-      for (auto& p : f->params) info->params.push_back(ResolveType(*p.type, s, f->name + "." + p.name));
+      std::set<std::string> pnames;
+      for (auto& p : f->params) {
+        if (!pnames.insert(p.name).second)
+          diags_->Report(DiagCode::kDuplicateDecl, p.span, fmt::format("parameter `{}` is declared twice", p.name));
+        info->params.push_back(ResolveType(*p.type, s, f->name + "." + p.name));
+      }
+      for (auto& a : f->annotations) {
+        auto& d = diags_->Report(DiagCode::kUnknownAnnotation, a.span,
+                                 fmt::format("functions take no annotations; `@{}` is ignored", a.name));
+        (void)d;
+      }
       info->ret = ResolveType(*f->ret, s, f->name + ".return");
       fns_by_name_[qn] = info.get();
       prog_->fns.push_back(std::move(info));
@@ -153,6 +163,9 @@ void Checker::CheckFnBody(FnInfo& fn) {
     scopes_[0][fn.decl->params[i].name] = b;
   }
   for (auto& l : fn.decl->lets) {
+    for (auto& sc : scopes_)
+      if (sc.count(l.name))
+        diags_->Report(DiagCode::kShadowedName, l.name_span, fmt::format("`{}` hides an earlier binding", l.name));
     TypeRef t = Expr(*l.value);
     if (l.type) {
       TypeRef want = ResolveType(*l.type, Scope{module_, ""});

@@ -1,6 +1,8 @@
 // Type checking of expressions.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "check/check_internal.h"
 #include "plumb/builtins.h"
 #include "plumb/value.h"
@@ -339,6 +341,10 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
           [&](const ast::MapLit& m) -> TypeRef {
             TypeRef t = tc.Never();
             bool mixed = false;
+            std::set<std::string> keys;
+            for (auto& en : m.entries)
+              if (!keys.insert(en.key).second)
+                diags_->Report(DiagCode::kDuplicateDecl, en.key_span, fmt::format("key `{}` appears twice in this map", en.key));
             for (auto& en : m.entries) {
               TypeRef x = Expr(*en.value);
               if (x->kind == TK::kError) return tc.Error();
@@ -405,8 +411,10 @@ TypeRef Checker::CheckName(const ast::Expr& e, const ast::NameRef& n) {
   if (auto m = ClosestMatch(n.name, NamesInScope())) {
     Note(d, fmt::format("did you mean `{}`?", *m));
     d.fixits.push_back({e.span, *m});
-  } else if (!root_ && !in_test_) {
+  } else if (current_fn_) {
     Note(d, "functions see only their parameters; pass the value in");
+  } else if (!root_ && !in_test_) {
+    Note(d, "a parameter default is evaluated before any configuration item is read; it may use only literals");
   }
   return tc.Error();
 }
@@ -507,6 +515,14 @@ TypeRef Checker::CheckLambda(const ast::Arg& arg, std::vector<TypeRef> param_typ
   }
   std::unordered_map<std::string, Binding> scope;
   for (size_t i = 0; i < arg.params.size(); ++i) {
+    for (size_t j = 0; j < i; ++j)
+      if (arg.params[j] == arg.params[i])
+        diags_->Report(DiagCode::kDuplicateDecl, arg.param_spans[i],
+                       fmt::format("lambda parameter `{}` is declared twice", arg.params[i]));
+    bool hides = root_ && root_->Find(arg.params[i]) >= 0;
+    for (auto& s : scopes_) hides |= s.count(arg.params[i]) > 0;
+    if (hides)
+      diags_->Report(DiagCode::kShadowedName, arg.param_spans[i], fmt::format("`{}` hides an earlier binding", arg.params[i]));
     Binding b;
     b.kind = BindKind::kLambda;
     b.var = next_lambda_var_++;

@@ -91,6 +91,18 @@ void Checker::RegisterSchemas() {
 }
 
 RecordInfo* Checker::DeclareNamed(const std::string& qn, const ast::TypeDecl& t, const ast::Module& m) {
+  static const char* kReserved[] = {"bool", "int", "float", "string", "timestamp", "duration", "ip", "cidr", "json", "list", "map"};
+  for (auto* r : kReserved)
+    if (t.name == r) {
+      diags_->Report(DiagCode::kDuplicateDecl, t.name_span, fmt::format("`{}` is a built-in type; choose another name", t.name));
+      return nullptr;
+    }
+  for (auto& a : t.annotations)
+    if (a.name != "envelope" && a.name != "fromScalar") {
+      auto& d = diags_->Report(DiagCode::kUnknownAnnotation, a.span,
+                               fmt::format("unknown type annotation `@{}`; known: `@envelope`, `@fromScalar`", a.name));
+      if (auto c = ClosestMatch(a.name, {"envelope", "fromScalar"})) d.notes.push_back({std::nullopt, fmt::format("did you mean `@{}`?", *c)});
+    }
   if (prog_->named_records.count(qn)) {
     auto& dg = diags_->Report(DiagCode::kDuplicateDecl, t.name_span, fmt::format("type `{}` is declared twice", qn));
     dg.notes.push_back({prog_->named_records[qn]->span, "first declared here"});
@@ -131,7 +143,7 @@ void Checker::FillFields(RecordInfo* rec, const std::vector<ast::FieldDecl>& fie
         if (!a.args.empty()) fi.doc = a.args[0].text;
       } else {
         diags_->Report(DiagCode::kUnknownAnnotation, a.span,
-                       fmt::format("unknown field annotation `@{}`; known: `@alias`, `@required`", a.name));
+                       fmt::format("unknown field annotation `@{}`; known: `@alias`, `@required`, `@doc`", a.name));
       }
     }
     fi.type = prog_->types.Required(ResolveType(*fd.type, s, rec->name + "." + fd.name));

@@ -20,5 +20,8 @@ void PrintDiagnostics(const Session& s, const CommonOptions& o);
 
 int CmdCheck(const std::vector<std::string>& args);
 int CmdRun(const std::vector<std::string>& args);
+int CmdTest(const std::vector<std::string>& args);
+int CmdBuild(const std::vector<std::string>& args);
+int CmdInspect(const std::vector<std::string>& args);
 
 }  // namespace plumb

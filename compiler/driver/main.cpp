@@ -21,6 +21,10 @@ commands:
   check RULES...        parse and type-check rule files and directories
   run RULES... --input CIS...
                         evaluate rules over configuration items
+  test [PATHS...]       run the `test` blocks of rule files
+  build RULES... -o pack.so
+                        compile rules ahead of time into a shared-library pack
+  inspect pack.so       print what a pack holds
   help                  this text
 
 common options:
@@ -152,6 +156,9 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "check") return plumb::CmdCheck(args);
   if (cmd == "run") return plumb::CmdRun(args);
+  if (cmd == "test") return plumb::CmdTest(args);
+  if (cmd == "build") return plumb::CmdBuild(args);
+  if (cmd == "inspect") return plumb::CmdInspect(args);
   if (cmd == "--version" || cmd == "version") {
     std::cout << "plumb 0.1.0\n";
     return 0;

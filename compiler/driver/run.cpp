@@ -110,8 +110,8 @@ int CmdRun(const std::vector<std::string>& args) {
       now_text = need("--now");
     } else if (a.rfind("--now=", 0) == 0) {
       now_text = a.substr(6);
-    } else if (a == "-j" || a == "--threads" || a.rfind("--threads=", 0) == 0) {
-      std::string v = a.rfind("--threads=", 0) == 0 ? a.substr(10) : need("--threads");
+    } else if (a == "-j" || a == "--threads" || a.rfind("--threads=", 0) == 0 || (a.rfind("-j", 0) == 0 && a.size() > 2)) {
+      std::string v = a.rfind("--threads=", 0) == 0 ? a.substr(10) : a.rfind("-j", 0) == 0 && a.size() > 2 ? a.substr(2) : need("--threads");
       try {
         threads = std::stoi(v);
       } catch (...) {

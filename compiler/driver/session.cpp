@@ -101,11 +101,15 @@ bool LoadAndCheck(const LoadOptions& opts, Session& s) {
     auto c = fs::weakly_canonical(p, ec);
     return ec ? p : c.string();
   };
+  // Stdlib files load first, so a user's redeclaration is reported at the
+  // user's file; a stdlib file the user names explicitly counts as the user's.
   std::vector<std::pair<std::string, bool>> all;
+  std::set<std::string> user_canon;
+  for (auto& f : user) user_canon.insert(canon(f));
+  for (auto& f : std_files)
+    if (!user_canon.count(canon(f)) && seen.insert(canon(f)).second) all.push_back({f, false});
   for (auto& f : user)
     if (seen.insert(canon(f)).second) all.push_back({f, true});
-  for (auto& f : std_files)
-    if (seen.insert(canon(f)).second) all.push_back({f, false});
 
   NodeIds ids;
   std::vector<ast::Module> modules;
