@@ -18,7 +18,7 @@ std::string_view CopyIfString(element v, Arena& arena) {
   return arena.Copy(s);
 }
 
-int64_t CaptureTime(element v, Arena& arena) {
+int64_t CaptureTime(element v) {
   switch (v.type()) {
     case element_type::STRING: {
       std::string_view s = v.get_string().value_unsafe();
@@ -27,7 +27,6 @@ int64_t CaptureTime(element v, Arena& arena) {
       in.len = static_cast<uint32_t>(s.size());
       in.bits = reinterpret_cast<uint64_t>(s.data());
       plumb_parse_timestamp(&in, &out);
-      (void)arena;
       return out.tag == PLUMB_TIMESTAMP ? static_cast<int64_t>(out.bits) : INT64_MIN;
     }
     case element_type::INT64:
@@ -97,7 +96,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
         break;
       case 'c':
         if (k == "configurationItemCaptureTime") {
-          h.capture_time_us = CaptureTime(kv.value, arena);
+          h.capture_time_us = CaptureTime(kv.value);
         } else if (k == "configurationItemStatus") {
           h.item_status = CopyIfString(kv.value, arena);
         }

@@ -171,9 +171,11 @@ struct ItemResult {
 };
 
 // Decodes one CI. `json` must be readable for SIMDJSON_PADDING bytes past its
-// end (InputItem guarantees this). Uses dc.scratch->doc; conversion warnings go
-// to dc.warnings. Fields of the root record with FieldDesc::required that end
-// up absent make the item an error.
+// end (InputItem guarantees this). Uses dc.scratch->doc (dc.scratch may be
+// null: the calling thread's JsonScratch is used); conversion warnings go to
+// dc.warnings. Fields of the root record with FieldDesc::required that end up
+// absent make the item an error. A root type of kind kJson gives the whole CI
+// as a dynamic value. Throws only std::bad_alloc.
 ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& roots, Arena& arena,
                     DecodeContext& dc);
 
