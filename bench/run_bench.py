@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""Plumb throughput benchmark: one run, one corpus, every figure side by side.
+
+Measures, on the same NDJSON file of generated configuration items:
+  * the floor: a simdjson DOM parse of every line and nothing else (bench/floor.cpp);
+  * `plumb run bench/rules/pack.plumb --format ndjson -o /dev/null` with --threads 1
+    and --threads 2 (best of --repeat), as CIs/s, MB/s, ratio to the floor and the
+    2-thread/1-thread scaling;
+  * peak RSS of plumb on two corpus sizes (does memory grow with the input?);
+  * JIT compile cost of the pack (plumb run on one CI vs plumb check);
+  * the front end alone: `plumb check DIR` over 200 generated rules.
+Prints a Markdown report to stdout. Writes nothing into the repository; scratch
+files go to --workdir (default: a fresh temp dir, removed unless --keep).
+
+Usage:
+  python3 bench/run_bench.py --plumb build-bench/compiler/plumb \
+      [--count 100000] [--rss-counts 50000,200000] [--repeat 3] [--seed 1]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+PACK = os.path.join(HERE, "rules", "pack.plumb")
+NOW = "2024-01-01T00:00:00Z"
+STDLIB = [os.path.join(REPO, "stdlib")]  # set from --stdlib
+
+
+def log(msg):
+    print("[bench] " + msg, file=sys.stderr, flush=True)
+
+
+def timed(cmd, stdin=None, cwd=REPO):
+    """Runs cmd; returns (wall s, peak RSS KiB, exit status, stderr, user+sys CPU s).
+
+    os.wait4 gives this child's own rusage, so ru_maxrss is the peak RSS of that
+    one process (not the max over every child this script ever ran)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    # stderr is small (diagnostics); read it before waiting so the pipe never fills.
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    cpu = ru.ru_utime + ru.ru_stime
+    return wall, ru.ru_maxrss, p.returncode, err.decode("utf-8", "replace"), cpu
+
+
+def plumb_run(plumb, corpus, threads, out="/dev/null", extra=()):
+    cmd = [plumb, "run", PACK, "--stdlib", STDLIB[0],
+           "--input", corpus, "--format", "ndjson", "--threads", str(threads),
+           "--now", NOW, "-o", out] + list(extra)
+    wall, rss, rc, err, cpu = timed(cmd)
+    # 0 = all compliant, 1 = something non-compliant; anything else is a failure.
+    if rc not in (0, 1):
+        raise SystemExit("plumb run failed (exit %d): %s\n%s" % (rc, " ".join(cmd), err))
+    return wall, rss, cpu
+
+
+def best_of(n, fn):
+    runs = [fn() for _ in range(n)]
+    return min(runs, key=lambda r: r[0]), runs
+
+
+def gen_corpus(count, seed, path):
+    if os.path.exists(path):
+        return
+    log("generating %d CIs -> %s" % (count, path))
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_cis.py"), "--count",
+                    str(count), "--seed", str(seed), "-o", path], check=True)
+
+
+def build_floor(workdir):
+    exe = os.path.join(workdir, "floor")
+    cmd = ["g++", "-O2", "-march=haswell", "-std=c++20",
+           os.path.join(HERE, "floor.cpp"), "-lsimdjson", "-o", exe]
+    log(" ".join(cmd))
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+def run_floor(exe, corpus, repeat):
+    out = subprocess.run([exe, corpus, str(repeat)], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out)
+
+
+def count_lines(path):
+    with open(path, "rb") as f:
+        return sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 20), b""))
+
+
+# --- front-end corpus -------------------------------------------------------------
+
+RULE_TEMPLATES = [
+    ("AWS::EC2::SecurityGroup",
+     "check configuration.ipPermissions.none(p => p.ipProtocol == \"-1\" or "
+     "((p.fromPort ?? 0) <= {n} and {n} <= (p.toPort ?? 65535) and "
+     "p.ipRanges.any(r => r.isWorld()))) else \"port {n} open\""),
+    ("AWS::EC2::Volume", "check configuration.encrypted == true and "
+     "(configuration.size ?? 0) < {n}000"),
+    ("AWS::S3::Bucket",
+     "check supplementaryConfiguration.BucketVersioningConfiguration.status == "
+     "\"Enabled\" or resourceName == \"bucket-{n}\""),
+    ("AWS::RDS::DBInstance",
+     "check (configuration.backupRetentionPeriod ?? 0) >= {n} % 30 else "
+     "\"retention {{configuration.backupRetentionPeriod ?? 0}} < {n}\""),
+    ("AWS::EC2::Instance",
+     "let missing = [\"Owner\", \"Tag{n}\"].filter(t => not (t in tags))\n"
+     "  check missing.isEmpty() else \"missing {{missing.join(\", \")}}\""),
+    ("AWS::IAM::Policy",
+     "check configuration.policyVersionList.none(v => (v.isDefaultVersion ?? false) "
+     "and v.document.Statement.any(s => s.Effect == \"Allow\" and "
+     "\"svc{n}:*\" in s.Action))"),
+    ("AWS::CloudTrail::Trail",
+     "check configuration.logFileValidationEnabled == true and "
+     "(configuration.name ?? \"\").length < {n} + 10"),
+    ("AWS::DynamoDB::Table",
+     "check supplementaryConfiguration.ContinuousBackupsDescription"
+     ".pointInTimeRecoveryDescription.pointInTimeRecoveryStatus == \"ENABLED\" "
+     "or now() - (resourceCreationTime ?? now()) < {n}d"),
+]
+
+
+def write_rule_corpus(dirpath, nrules, per_file=10):
+    os.makedirs(dirpath, exist_ok=True)
+    for f in range(0, nrules, per_file):
+        lines = ["package gen.f%d" % f, ""]
+        for n in range(f, min(f + per_file, nrules)):
+            rtype, body = RULE_TEMPLATES[n % len(RULE_TEMPLATES)]
+            lines.append("/// Generated rule %d." % n)
+            lines.append("@severity(medium)")
+            lines.append("rule r%d for %s {\n  %s\n}\n" % (n, rtype, body.format(n=n)))
+        with open(os.path.join(dirpath, "rules_%03d.plumb" % f), "w") as out:
+            out.write("\n".join(lines))
+
+
+# --- main -------------------------------------------------------------------------
+
+def fmt_rate(x):
+    return "{:,.0f}".format(x)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plumb", default=os.path.join(REPO, "build-bench", "compiler",
+                                                    "plumb"))
+    ap.add_argument("--count", type=int, default=100000,
+                    help="CIs in the throughput corpus")
+    ap.add_argument("--rss-counts", default="50000,200000",
+                    help="two corpus sizes for the peak-RSS comparison")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rules", type=int, default=200, help="rules for the front-end run")
+    ap.add_argument("--stdlib", default=STDLIB[0],
+                    help="stdlib dir passed to plumb (default: the repo's)")
+    ap.add_argument("--workdir", help="scratch dir (kept); default a temp dir")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = ap.parse_args(argv)
+
+    plumb = os.path.abspath(args.plumb)
+    if not os.access(plumb, os.X_OK):
+        raise SystemExit("no plumb binary at %s (build target plumb, or pass --plumb)"
+                         % plumb)
+    STDLIB[0] = os.path.abspath(args.stdlib)
+    rss_counts = [int(x) for x in args.rss_counts.split(",") if x]
+    workdir = args.workdir or tempfile.mkdtemp(prefix="plumb-bench-")
+    os.makedirs(workdir, exist_ok=True)
+    try:
+        report = run(args, plumb, rss_counts, workdir)
+    finally:
+        if not args.workdir and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(report)
+    return 0
+
+
+def run(args, plumb, rss_counts, workdir):
+    R = args.repeat
+    stdlib = STDLIB[0]
+
+    # The pack must check clean, or every figure below is meaningless.
+    wall, _, rc, err, _ = timed([plumb, "check", PACK, "--stdlib", stdlib])
+    if rc != 0:
+        raise SystemExit("plumb check %s failed:\n%s" % (PACK, err))
+
+    floor_exe = build_floor(workdir)
+    corpus = os.path.join(workdir, "cis_%d.ndjson" % args.count)
+    gen_corpus(args.count, args.seed, corpus)
+    size = os.path.getsize(corpus)
+    ncis = count_lines(corpus)
+
+    # Sanity: the pack really evaluates (not everything NOT_APPLICABLE or ERROR).
+    sample = os.path.join(workdir, "sample.ndjson")
+    with open(corpus, "rb") as src, open(sample, "wb") as dst:
+        for i, line in enumerate(src):
+            if i == 5000:
+                break
+            dst.write(line)
+    evals_path = os.path.join(workdir, "sample_evals.ndjson")
+    plumb_run(plumb, sample, 1, out=evals_path)
+    verdicts = {}
+    with open(evals_path) as f:
+        for line in f:
+            if line.strip():
+                ev = json.loads(line)
+                key = ev.get("complianceType", "?")
+                verdicts[key] = verdicts.get(key, 0) + 1
+
+    log("floor on %s" % corpus)
+    floor = run_floor(floor_exe, corpus, R)
+
+    results = {}
+    for threads in (1, 2):
+        log("plumb run --threads %d x%d" % (threads, R))
+        (wall, rss, cpu), runs = best_of(R, lambda: plumb_run(plumb, corpus, threads))
+        results[threads] = {"wall": wall, "rss": rss, "cpu": cpu,
+                            "runs": [r[0] for r in runs]}
+
+    # Compile cost: the same command on a one-CI input parses, checks, lowers and
+    # JIT-compiles the pack, then evaluates one CI. (An empty file is an input
+    # error, exit 3, so one CI it is.) `plumb check` stops after the checker, so
+    # the difference is lowering + LLVM optimisation + codegen.
+    one = os.path.join(workdir, "one.ndjson")
+    with open(sample, "rb") as src, open(one, "wb") as dst:
+        dst.write(src.readline())
+    compile_run = min(plumb_run(plumb, one, 1)[0] for _ in range(R))
+    check_run = min(timed([plumb, "check", PACK, "--stdlib", stdlib])[0] for _ in range(R))
+
+    rss_rows = []
+    for n in rss_counts:
+        path = corpus if n == args.count else os.path.join(workdir, "cis_%d.ndjson" % n)
+        gen_corpus(n, args.seed, path)
+        log("peak RSS on %d CIs" % n)
+        for threads in (1, 2):
+            wall, rss, _ = plumb_run(plumb, path, threads)
+            rss_rows.append((n, os.path.getsize(path), threads, rss, wall))
+        if path != corpus:
+            os.remove(path)
+
+    rules_dir = os.path.join(workdir, "rules200")
+    write_rule_corpus(rules_dir, args.rules)
+    fe = []
+    for _ in range(R):
+        wall, _, rc, err, _ = timed([plumb, "check", rules_dir, "--stdlib", stdlib])
+        if rc != 0:
+            raise SystemExit("plumb check on generated rules failed:\n" + err[:4000])
+        fe.append(wall)
+    # The same rules through the JIT as well (plumb run on one CI).
+    fe_jit = min(timed([plumb, "run", rules_dir, "--stdlib", stdlib, "--input", one,
+                        "--format", "ndjson", "-o", "/dev/null", "--now", NOW])[0]
+                 for _ in range(R))
+
+    # --- report -------------------------------------------------------------------
+    mb = size / 1e6
+    fl_cps, fl_mbs = floor["cis_per_s"], floor["mb_per_s"]
+    out = []
+    out.append("# Plumb throughput benchmark\n")
+    out.append("Machine: %s, %d CPUs, %s; plumb: %s\n" % (
+        platform.processor() or platform.machine(), os.cpu_count(),
+        platform.platform(), plumb))
+    out.append("Corpus: %s CIs, %.1f MB NDJSON (%.0f B/CI), seed %d; pack: 14 rules "
+               "(bench/rules/pack.plumb); best of %d.\n" % (
+                   fmt_rate(ncis), mb, size / max(ncis, 1), args.seed, R))
+    out.append("Sample verdicts (first 5,000 CIs): %s\n" % ", ".join(
+        "%s %d" % kv for kv in sorted(verdicts.items())))
+    out.append("## Throughput\n")
+    out.append("| run | wall s | CPU s | CIs/s | MB/s | vs floor | CPU-s per 100k CIs "
+               "| peak RSS |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("| floor (simdjson DOM parse only, 1 thread) | %.3f | %.3f | %s | %.1f | "
+               "1.00 | %.3f | - |" % (floor["seconds"], floor["seconds"], fmt_rate(fl_cps),
+                                      fl_mbs, floor["seconds"] * 1e5 / max(ncis, 1)))
+    for t in (1, 2):
+        w, cpu = results[t]["wall"], results[t]["cpu"]
+        out.append("| plumb run --threads %d | %.3f | %.3f | %s | %.1f | %.2f | %.3f | %.0f MB |"
+                   % (t, w, cpu, fmt_rate(ncis / w), mb / w, (ncis / w) / fl_cps,
+                      cpu * 1e5 / max(ncis, 1), results[t]["rss"] / 1024))
+    scaling = results[1]["wall"] / results[2]["wall"]
+    out.append("\n2-thread / 1-thread scaling: %.2fx (runs: 1t %s; 2t %s)\n" % (
+        scaling, ", ".join("%.2f" % x for x in results[1]["runs"]),
+        ", ".join("%.2f" % x for x in results[2]["runs"])))
+    out.append("Wall times include process start, reading the file and the pack's JIT "
+               "compile (%.3f s, below); the floor excludes reading the file. CPU s is "
+               "user+sys of the plumb process (all threads): on a shared machine it is "
+               "steadier than wall time.\n" % compile_run)
+    out.append("## Peak RSS vs corpus size\n")
+    out.append("| CIs | MB | threads | peak RSS | seconds |")
+    out.append("|---:|---:|---:|---:|---:|")
+    for n, b, t, rss, w in rss_rows:
+        out.append("| %s | %.0f | %d | %.0f MB | %.2f |" % (fmt_rate(n), b / 1e6, t,
+                                                         rss / 1024, w))
+    out.append("\n## Compile cost\n")
+    out.append("| step | seconds |")
+    out.append("|---|---:|")
+    out.append("| plumb check pack (parse + type-check, 14 rules) | %.3f |" % check_run)
+    out.append("| plumb run pack on 1 CI (+ lower + JIT) | %.3f |" % compile_run)
+    out.append("| difference = lowering + LLVM codegen | %.3f |" % (compile_run - check_run))
+    out.append("| plumb check DIR, %d generated rules in %d files | %.3f |" % (
+        args.rules, (args.rules + 9) // 10, min(fe)))
+    out.append("| plumb run DIR (%d rules) on 1 CI (+ lower + JIT) | %.3f |" % (args.rules, fe_jit))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
