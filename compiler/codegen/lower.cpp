@@ -950,6 +950,7 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
       b.CreateRet(b.getInt32(2));
       b.SetInsertPoint(go);
     }
+    int check_index = 0;
     for (auto& st : r.decl->body) {
       if (auto* l = std::get_if<ast::LetStmt>(&st)) {
         body.vars_[static_cast<int>(l->id)] = body.Lower(*l->value);
@@ -970,7 +971,8 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
         msg = body.Concat({body.Str(src + ": "), body.Details(*chk.cond)});
       }
       body.Store(ann, msg);
-      b.CreateRet(b.getInt32(1));
+      // NON_COMPLIANT in the low byte; which check failed (1-based) above it.
+      b.CreateRet(b.getInt32(1 | (++check_index << 8)));
       b.SetInsertPoint(cont);
     }
     b.CreateRet(b.getInt32(0));
@@ -980,6 +982,11 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
 }
 
 }  // namespace
+
+Lowered::Lowered() = default;
+Lowered::~Lowered() = default;
+Lowered::Lowered(Lowered&&) noexcept = default;
+Lowered& Lowered::operator=(Lowered&&) noexcept = default;
 
 Lowered Lower(const check::Program& prog, const SourceManager& sm, const LowerOptions& opts) {
   Lowered out;

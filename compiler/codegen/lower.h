@@ -7,7 +7,9 @@
 //   resource type), named "plumb.rule.<index>.<type index>", of C type
 //     int32_t (PlumbCtx* ctx, const PlumbSlot* ci_fields,
 //              const PlumbSlot* params, PlumbSlot* annotation)
-//   returning 0 COMPLIANT, 1 NON_COMPLIANT, 2 NOT_APPLICABLE (`when` false).
+//   returning 0 COMPLIANT, 1 NON_COMPLIANT, 2 NOT_APPLICABLE (`when` false)
+//   in the low byte; for NON_COMPLIANT, bits 8.. hold the 1-based index of
+//   the check that failed (coverage, explain).
 //   ci_fields are the fields of the CI's root record in schema order.
 //   A helper failure sets ctx->failed; the caller must then disregard the
 //   verdict.
@@ -48,6 +50,10 @@ struct LoweredRule {
 };
 
 struct Lowered {
+  Lowered();
+  ~Lowered();
+  Lowered(Lowered&&) noexcept;
+  Lowered& operator=(Lowered&&) noexcept;
   std::unique_ptr<llvm::LLVMContext> ctx;
   std::unique_ptr<llvm::Module> mod;
   std::vector<LoweredRule> rules;

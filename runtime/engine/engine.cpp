@@ -96,7 +96,7 @@ struct Engine::Impl {
         w.ctx.failed = false;
         w.ctx.error.clear();
         PlumbSlot ann{};
-        int32_t verdict = en->fn(&w.ctx, fields, rules[en->rule].params.data(), &ann);
+        int32_t verdict = en->fn(&w.ctx, fields, rules[en->rule].params.data(), &ann) & 0xff;
         if (w.ctx.failed) {
           ev.compliance = Compliance::kError;
           ev.annotation = TruncateAnnotation("evaluation error: " + w.ctx.error, opts.max_annotation);
@@ -237,6 +237,71 @@ RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   writer.End(sum);
   return sum;
+}
+
+struct SingleEvaluator::State {
+  const TypeTable& types;
+  std::vector<EngineEntry> entries;
+  int64_t now_us;
+  Arena arena{64 * 1024};
+  JsonScratch scratch;
+  DecodeWarnings warnings;
+  PlumbCtx ctx;
+};
+
+SingleEvaluator::SingleEvaluator(const TypeTable& types, std::vector<EngineEntry> entries, int64_t now_us)
+    : st_(new State{types, std::move(entries), now_us}) {}
+SingleEvaluator::~SingleEvaluator() = default;
+
+SingleEvaluator::Result SingleEvaluator::Evaluate(std::string_view json, int rule, const PlumbSlot* params) {
+  Result res;
+  simdjson::padded_string doc(json);
+  for (int pass = 0; pass < 2; ++pass) {
+    CiTypeMap roots;
+    for (auto& e : st_->entries)
+      if (e.rule == rule && e.as_json == (pass == 1)) roots.Set(e.resource_type, e.root);
+    st_->arena.Reset();
+    DecodeContext dc;
+    dc.warnings = &st_->warnings;
+    dc.scratch = &st_->scratch;
+    ItemResult r = DecodeCi(std::string_view(doc.data(), doc.size()), st_->types, roots, st_->arena, dc);
+    if (r.status == ItemStatus::kError) {
+      res.input_error = true;
+      res.error = r.message;
+      return res;
+    }
+    if (r.status != ItemStatus::kOk) continue;
+    const EngineEntry* en = nullptr;
+    for (auto& e : st_->entries)
+      if (e.rule == rule && e.as_json == (pass == 1) && e.resource_type == r.header.resource_type) en = &e;
+    if (!en) continue;
+    res.type_in_scope = true;
+    if (IsDeletedStatus(r.header.item_status)) {
+      res.compliance = Compliance::kNotApplicable;
+      res.annotation = std::string("resource is ") + std::string(r.header.item_status);
+      return res;
+    }
+    st_->ctx = PlumbCtx{};
+    st_->ctx.arena = &st_->arena;
+    st_->ctx.types = &st_->types;
+    st_->ctx.now_us = st_->now_us;
+    st_->ctx.json = &st_->scratch;
+    PlumbSlot ann{};
+    int32_t v = en->fn(&st_->ctx, reinterpret_cast<const PlumbSlot*>(r.root.bits), params, &ann);
+    if (st_->ctx.failed) {
+      res.compliance = Compliance::kError;
+      res.annotation = "evaluation error: " + st_->ctx.error;
+      return res;
+    }
+    int verdict = v & 0xff;
+    res.compliance = verdict == 0 ? Compliance::kCompliant : verdict == 1 ? Compliance::kNonCompliant : Compliance::kNotApplicable;
+    if (verdict == 1) {
+      res.failed_check = v >> 8;
+      if (ann.tag == PLUMB_STRING) res.annotation.assign(reinterpret_cast<const char*>(ann.bits), ann.len);
+    }
+    return res;
+  }
+  return res;
 }
 
 }  // namespace plumb::rt

@@ -15,6 +15,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,27 @@ class Engine {
   std::vector<EngineRule> rules_;
   std::vector<EngineEntry> entries_;
   EngineOptions opts_;
+};
+
+// Evaluates one configuration item against one rule: `plumb test`, the REPL.
+// Not thread-safe (one arena and parser inside).
+class SingleEvaluator {
+ public:
+  SingleEvaluator(const TypeTable& types, std::vector<EngineEntry> entries, int64_t now_us);
+  ~SingleEvaluator();
+  struct Result {
+    bool input_error = false;     // the JSON is not a readable CI (error says why)
+    bool type_in_scope = false;   // false: the rule does not judge this resource type
+    Compliance compliance = Compliance::kNotApplicable;
+    std::string annotation;
+    int failed_check = 0;  // 1-based index of the check that failed; 0 none
+    std::string error;
+  };
+  Result Evaluate(std::string_view json, int rule, const PlumbSlot* params);
+
+ private:
+  struct State;
+  std::unique_ptr<State> st_;
 };
 
 }  // namespace plumb::rt
