@@ -490,6 +490,7 @@ class FileReader {
     }
     bool container = false, event = false;
     std::string event_text, rule_parameters;
+    bool bare_event = false;  // the invokingEvent object itself (decoded)
     for (auto f : obj) {
       od::field field;
       std::string_view key;
@@ -510,6 +511,8 @@ class FileReader {
           return;
         }
         if (!ExpandArray(a, base)) return;
+      } else if (key == "configurationItem" || key == "messageType") {
+        bare_event = true;
       } else if (key == "ruleParameters") {
         // A JSON string in real events; tolerate an object too.
         od::value v = field.value();
@@ -537,6 +540,10 @@ class FileReader {
     if (event) {
       ExpandEvent(event_text, base);
       for (Piece& p : pieces_) p.rule_parameters = rule_parameters;
+      return;
+    }
+    if (!container && bare_event) {
+      ExpandEvent(std::string(doc_.data(), doc_.size()), base);
       return;
     }
     if (!container) {

@@ -134,6 +134,13 @@ TEST_CASE("Lambda custom rule events") {
   CHECK(items[1].error.find("not embedded") != std::string::npos);
 }
 
+TEST_CASE("a decoded invokingEvent (configurationItem + messageType) on its own") {
+  auto items = ReadAll({Fixture("invoking_event.json")});
+  REQUIRE(items.size() == 1);
+  REQUIRE(items[0].ok());
+  CHECK(IdOf(items[0]) == "sg-00000030");
+}
+
 TEST_CASE("JSON array of CIs") {
   auto items = ReadAll({Fixture("array.json")});
   REQUIRE(items.size() == 2);

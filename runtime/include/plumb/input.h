@@ -11,7 +11,9 @@
 //   - `batch-get-resource-config` output: {"baseConfigurationItems": [...]}
 //   - a Lambda custom rule's event: {"invokingEvent": "<JSON text with
 //     configurationItem>", ...}; an OversizedConfigurationItemChangeNotification
-//     (or any event without an embedded CI) gives an error record
+//     (or any event without an embedded CI) gives an error record; the
+//     invokingEvent object on its own ({"configurationItem": ..., "messageType":
+//     ...}) is accepted too
 //   - a JSON array of CIs
 // Directories are walked recursively in byte-wise sorted order; inside them only
 // *.json, *.ndjson, *.jsonl (and those + .gz) are read. Paths named explicitly
