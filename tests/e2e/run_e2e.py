@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `plumb run` with the stdlib AWS pack (stdlib/aws) on the
+sample CIs (examples/cis) and dedicated fixtures written to a temp dir.
+
+usage: python3 tests/e2e/run_e2e.py --plumb PATH   (run from the repo root)
+Ends with `N passed, M failed`; exit status 1 when anything failed."""
+import argparse, json, os, subprocess, sys, tempfile, xml.dom.minidom
+
+NOW = "2024-01-01T00:00:00Z"
+PASSED, FAILED = [], []
+
+# Reviewed verdicts on examples/cis: every other evaluation must be COMPLIANT.
+NON_COMPLIANT = {
+    ('cloud_trail_encryption_enabled', 'arn:aws:cloudtrail:eu-west-1:444455556666:trail/dev-debug-trail'),
+    ('cloud_trail_log_file_validation_enabled', 'arn:aws:cloudtrail:eu-west-1:444455556666:trail/dev-debug-trail'),
+    ('cmk_backing_key_rotation_enabled', '5e6f7081-92a3-b4c5-d6e7-f8091a2b3c4d'),
+    ('db_instance_backup_enabled', 'db-877E0EF528006BD82A6C76E21E'),
+    ('dynamodb_pitr_enabled', 'feature-flags'),
+    ('ec2_imdsv2_check', 'i-0aaa1111bbbb22223'),
+    ('ec2_instance_no_public_ip', 'i-0aaa1111bbbb22223'),
+    ('efs_encrypted_check', 'fs-0918273645abcdef0'),
+    ('encrypted_volumes', 'vol-0fedcba987654321a'),
+    ('iam_policy_no_statements_with_admin_access', 'ANPAZ7Q3BOUNDARY0004'),
+    ('iam_policy_no_statements_with_admin_access', 'ANPAZ7Q3BREAKGLASS001'),
+    ('iam_policy_no_statements_with_full_access', 'ANPAZ7Q3DATAPIPE0002'),
+    ('iam_user_no_policies_check', 'AIDAZ7Q3DEPLOYER0002'),
+    ('incoming_ssh_disabled', 'sg-0b88bb88bb88bb880'),
+    ('incoming_ssh_disabled', 'sg-0d44dd44dd44dd440'),
+    ('lambda_function_public_access_prohibited', 'webhook'),
+    ('lambda_inside_vpc', 'webhook'),
+    ('rds_instance_public_access_check', 'db-877E0EF528006BD82A6C76E21E'),
+    ('rds_snapshot_encrypted', 'orders-db-2023-10-30'),
+    ('rds_snapshots_public_prohibited', 'orders-db-2023-10-30'),
+    ('rds_storage_encrypted', 'db-877E0EF528006BD82A6C76E21E'),
+    ('redshift_cluster_public_access_check', 'analytics-prod'),
+    ('required_tags', 'acme-dev-scratch'),
+    ('required_tags', 'acme-dev-shared'),
+    ('required_tags', 'acme-prod-access-logs'),
+    ('required_tags', 'acme-prod-website'),
+    ('required_tags', 'feature-flags'),
+    ('required_tags', 'i-0aaa1111bbbb22223'),
+    ('required_tags', 'sg-0a77aa77aa77aa770'),
+    ('required_tags', 'sg-0b88bb88bb88bb880'),
+    ('required_tags', 'sg-0d44dd44dd44dd440'),
+    ('required_tags', 'sg-0e55ee55ee55ee550'),
+    ('required_tags', 'sg-0f66ff66ff66ff660'),
+    ('required_tags', 'thumbnailer'),
+    ('required_tags', 'vol-0fedcba987654321a'),
+    ('required_tags', 'webhook'),
+    ('restricted_incoming_traffic', 'sg-0b88bb88bb88bb880'),
+    ('restricted_incoming_traffic', 'sg-0f66ff66ff66ff660'),
+    ('s3_bucket_logging_enabled', 'acme-dev-scratch'),
+    ('s3_bucket_logging_enabled', 'acme-dev-shared'),
+    ('s3_bucket_logging_enabled', 'acme-prod-access-logs'),
+    ('s3_bucket_public_read_prohibited', 'acme-dev-scratch'),
+    ('s3_bucket_public_read_prohibited', 'acme-prod-website'),
+    ('s3_bucket_public_write_prohibited', 'acme-dev-scratch'),
+    ('s3_bucket_public_write_prohibited', 'acme-dev-shared'),
+    ('s3_bucket_replication_enabled', 'acme-dev-assets'),
+    ('s3_bucket_replication_enabled', 'acme-dev-scratch'),
+    ('s3_bucket_replication_enabled', 'acme-dev-shared'),
+    ('s3_bucket_replication_enabled', 'acme-prod-access-logs'),
+    ('s3_bucket_replication_enabled', 'acme-prod-website'),
+    ('s3_bucket_server_side_encryption_enabled', 'acme-dev-scratch'),
+    ('s3_bucket_ssl_requests_only', 'acme-dev-scratch'),
+    ('s3_bucket_ssl_requests_only', 'acme-dev-shared'),
+    ('s3_bucket_ssl_requests_only', 'acme-prod-access-logs'),
+    ('s3_bucket_ssl_requests_only', 'acme-prod-website'),
+    ('s3_bucket_versioning_enabled', 'acme-dev-scratch'),
+    ('s3_bucket_versioning_enabled', 'acme-dev-shared'),
+    ('s3_bucket_versioning_enabled', 'acme-prod-website'),
+    ('s3_default_encryption_kms', 'acme-dev-scratch'),
+    ('s3_default_encryption_kms', 'acme-dev-shared'),
+    ('s3_default_encryption_kms', 'acme-prod-access-logs'),
+    ('s3_default_encryption_kms', 'acme-prod-website'),
+    ('vpc_default_security_group_closed', 'sg-0a77aa77aa77aa770'),
+    ('vpc_sg_open_only_to_authorized_ports', 'sg-0a11aa11aa11aa110'),
+    ('vpc_sg_open_only_to_authorized_ports', 'sg-0b88bb88bb88bb880'),
+    ('vpc_sg_open_only_to_authorized_ports', 'sg-0d44dd44dd44dd440'),
+    ('vpc_sg_open_only_to_authorized_ports', 'sg-0f66ff66ff66ff660'),
+}
+NOT_APPLICABLE = {
+    ('cmk_backing_key_rotation_enabled', '6f708192-a3b4-c5d6-e7f8-091a2b3c4d5e'),
+    ('required_tags', 'acme-dev-old-exports'),
+    ('s3_bucket_logging_enabled', 'acme-dev-old-exports'),
+    ('s3_bucket_public_read_prohibited', 'acme-dev-old-exports'),
+    ('s3_bucket_public_write_prohibited', 'acme-dev-old-exports'),
+    ('s3_bucket_replication_enabled', 'acme-dev-old-exports'),
+    ('s3_bucket_server_side_encryption_enabled', 'acme-dev-old-exports'),
+    ('s3_bucket_ssl_requests_only', 'acme-dev-old-exports'),
+    ('s3_bucket_versioning_enabled', 'acme-dev-old-exports'),
+    ('s3_default_encryption_kms', 'acme-dev-old-exports'),
+    ('vpc_default_security_group_closed', 'sg-0a11aa11aa11aa110'),
+    ('vpc_default_security_group_closed', 'sg-0b88bb88bb88bb880'),
+    ('vpc_default_security_group_closed', 'sg-0d44dd44dd44dd440'),
+    ('vpc_default_security_group_closed', 'sg-0f66ff66ff66ff660'),
+}
+TOTAL_EVALUATIONS = 150
+
+
+def check(name, cond, detail=""):
+    (PASSED if cond else FAILED).append(name)
+    if not cond:
+        print(f"FAIL {name}: {detail}")
+
+
+def run(plumb, *args, stdin=None):
+    p = subprocess.run([plumb, "run", *args], capture_output=True, text=True, input=stdin, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def verdicts(out):
+    res = {}
+    for line in out.splitlines():
+        d = json.loads(line)
+        if "rule" in d:  # input errors are records {"error", "source", "locator"}
+            res[(d["rule"], d["resourceId"])] = d
+    return res
+
+
+def one_ci(path, rtype, rid, conf, supp=None, status="OK", v13=True):
+    d = {"configurationItemCaptureTime": "2023-11-02T10:15:42.118Z", "configurationItemStatus": status,
+         "resourceType": rtype, "resourceId": rid, "awsRegion": "us-east-1", "tags": {},
+         "relationships": [], "configuration": conf, "supplementaryConfiguration": supp or {}}
+    if v13:
+        d.update(configurationItemVersion="1.3", awsAccountId="111122223333", configurationStateId=1)
+    else:
+        d.update(version="1.2", accountId="111122223333", configurationStateId="1")
+    with open(path, "w") as f:
+        json.dump(d, f)
+    return d
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--plumb", required=True)
+    a = ap.parse_args()
+    plumb = os.path.abspath(a.plumb)
+    base = ["stdlib/aws", "--now", NOW]
+
+    # 1. Exact verdicts on the sample CIs.
+    rc, out, err = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson")
+    check("examples: exit 1 (something non-compliant)", rc == 1, f"rc={rc} {err}")
+    v = verdicts(out)
+    check("examples: evaluation count", len(v) == TOTAL_EVALUATIONS, f"{len(v)} != {TOTAL_EVALUATIONS}")
+    for k, d in sorted(v.items()):
+        want = "NON_COMPLIANT" if k in NON_COMPLIANT else "NOT_APPLICABLE" if k in NOT_APPLICABLE else "COMPLIANT"
+        check(f"verdict {k[0]} {k[1]}", d["complianceType"] == want, f"{d['complianceType']} != {want}: {d['annotation']}")
+    for k in NON_COMPLIANT | NOT_APPLICABLE:
+        check(f"evaluated {k[0]} {k[1]}", k in v, "missing evaluation")
+    d = v.get(("s3_bucket_public_read_prohibited", "acme-prod-website"), {})
+    check("annotation names the public grant", "AllUsers:Read" in d.get("annotation", ""), d)
+    d = v.get(("restricted_incoming_traffic", "sg-0b88bb88bb88bb880"), {})
+    check("annotation lists blocked ports", d.get("annotation", "").endswith("20, 21, 3389, 3306, 4333"), d)
+    check("1.2 dialect account id read", v.get(("encrypted_volumes", "vol-0fedcba987654321a"), {}).get("accountId") == "111122223333")
+    check("orderingTimestamp is the capture time",
+          v.get(("encrypted_volumes", "vol-0fedcba987654321a"), {}).get("orderingTimestamp") == "2023-11-02T10:15:42.118Z")
+
+    # 2. Threads: byte-identical ndjson.
+    r1 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "1")
+    r2 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "2")
+    check("threads 1 vs 2: byte-identical ndjson", r1[1] == r2[1] and r1[1] != "", "outputs differ")
+
+    # 3. Each output format parses.
+    for fmt in ["json", "evaluations", "junit", "sarif", "table", "ndjson"]:
+        rc, out, err = run(plumb, *base, "--input", "examples/cis", "--format", fmt)
+        ok = rc == 1 and out != ""
+        try:
+            if fmt in ("json", "evaluations", "sarif"):
+                j = json.loads(out)
+                if fmt == "sarif":
+                    ok = ok and j.get("version") == "2.1.0" and len(j["runs"][0]["results"]) > 0
+                if fmt == "evaluations":
+                    txt = json.dumps(j)
+                    ok = ok and "ComplianceResourceId" in txt and "NON_COMPLIANT" in txt
+            elif fmt == "junit":
+                doc = xml.dom.minidom.parseString(out)
+                ok = ok and len(doc.getElementsByTagName("failure")) == len(NON_COMPLIANT)
+            elif fmt == "ndjson":
+                ok = ok and len(verdicts(out)) == TOTAL_EVALUATIONS
+            else:
+                ok = ok and "150 evaluations" in out
+        except Exception as e:  # a parse error is a failure, not a crash of the runner
+            ok, err = False, f"{err} {e}"
+        check(f"format {fmt} parses", ok, f"rc={rc} {err[:300]}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # 4. Exit codes: 0 all compliant, 1 non-compliant, 2 usage/compile, 3 unreadable input.
+        good = os.path.join(tmp, "good.json")
+        one_ci(good, "AWS::EC2::Volume", "vol-good", {"volumeId": "vol-good", "encrypted": True})
+        rc, out, err = run(plumb, "stdlib/aws/ec2.plumb", "--now", NOW, "--input", good, "--format", "ndjson")
+        check("exit 0 when all compliant", rc == 0, f"rc={rc} {err}")
+        rc, *_ = run(plumb, "stdlib/aws", "--format", "nope", "--input", good)
+        check("exit 2 on unknown format", rc == 2, f"rc={rc}")
+        badrule = os.path.join(tmp, "bad.plumb")
+        open(badrule, "w").write("package t\nrule r for AWS::EC2::Volume { check configuration.encrypt == true }\n")
+        rc, out, err = run(plumb, badrule, "--input", good)
+        check("exit 2 on a compile error", rc == 2 and "encrypt" in err, f"rc={rc} {err}")
+        rc, out, err = run(plumb, *base, "--input", os.path.join(tmp, "missing.json"), "--format", "ndjson")
+        check("exit 3 on unreadable input", rc == 3, f"rc={rc} {err}")
+
+        # 5. Parameters: --param and --params (AWS ruleParameters strings).
+        sgf = os.path.join(tmp, "sg.json")
+        one_ci(sgf, "AWS::EC2::SecurityGroup", "sg-1", {"groupId": "sg-1", "groupName": "app", "ipPermissions": [
+            {"ipProtocol": "tcp", "fromPort": 8080, "toPort": 8080, "ipv4Ranges": [{"cidrIp": "0.0.0.0/0"}]},
+            {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "ipv4Ranges": [{"cidrIp": "0.0.0.0/0"}]}]})
+        r = lambda *extra: verdicts(run(plumb, "stdlib/aws/ec2.plumb", "--now", NOW, "--input", sgf,
+                                        "--format", "ndjson", *extra)[1])
+        get = lambda res, rule: res.get((rule, "sg-1"), {}).get("complianceType")
+        check("default params: 8080 not blocked", get(r(), "restricted_incoming_traffic") == "COMPLIANT")
+        check("--param blockedPort1=8080", get(r("--param", "restricted_incoming_traffic.blockedPort1=8080"),
+                                               "restricted_incoming_traffic") == "NON_COMPLIANT")
+        check("authorized ports unset: non-compliant", get(r(), "vpc_sg_open_only_to_authorized_ports") == "NON_COMPLIANT")
+        params = os.path.join(tmp, "params.json")
+        json.dump({"vpc_sg_open_only_to_authorized_ports": json.dumps({"authorizedTcpPorts": "443,8000-8100"}),
+                   "restricted_incoming_traffic": {"blockedPort2": "443"}}, open(params, "w"))
+        res = r("--params", params)
+        check("--params ruleParameters string: ranges authorize", get(res, "vpc_sg_open_only_to_authorized_ports") == "COMPLIANT",
+              res.get(("vpc_sg_open_only_to_authorized_ports", "sg-1")))
+        check("--params object form", get(res, "restricted_incoming_traffic") == "NON_COMPLIANT")
+        res = r("--param", "vpc_sg_open_only_to_authorized_ports.authorizedTcpPorts=443")
+        check("--param list: 8080 still unauthorized", get(res, "vpc_sg_open_only_to_authorized_ports") == "NON_COMPLIANT")
+
+        # 6. Unknown rule / parameter / bad value: exit 2 before any input is read.
+        for arg, what in [("nosuch.x=1", "no rule"), ("restricted_incoming_traffic.nosuch=1", "no parameter"),
+                          ("restricted_incoming_traffic.blockedPort1=ssh", "blockedPort1")]:
+            rc, out, err = run(plumb, *base, "--param", arg, "--input", os.path.join(tmp, "never-read.json"))
+            check(f"--param {arg}: exit 2 before reading input", rc == 2 and what in err and out == "", f"rc={rc} {err}")
+
+        # 7. A bad CI in an NDJSON batch: the error names file and line, the rest is evaluated.
+        batch = os.path.join(tmp, "batch.ndjson")
+        lines = []
+        for i, enc in enumerate([True, None, False]):
+            p = os.path.join(tmp, f"v{i}.json")
+            lines.append(json.dumps(one_ci(p, "AWS::EC2::Volume", f"vol-{i}", {"volumeId": f"vol-{i}", "encrypted": enc})))
+        lines[1] = '{"resourceType": "AWS::EC2::Volume", "configuration": {"encrypted": tru'
+        open(batch, "w").write("\n".join(lines) + "\n")
+        rc, out, err = run(plumb, "stdlib/aws/ec2.plumb", "--now", NOW, "--input", batch, "--format", "ndjson")
+        res = verdicts(out)
+        check("bad NDJSON line: exit 3", rc == 3, f"rc={rc}")
+        errs = [json.loads(l) for l in out.splitlines() if '"error"' in l and '"rule"' not in l]
+        check("bad NDJSON line: error record names file and line",
+              len(errs) == 1 and errs[0].get("source", "").endswith("batch.ndjson") and errs[0].get("locator") == "line 2",
+              out + err)
+        check("bad NDJSON line: other lines evaluated",
+              get_ct(res, "encrypted_volumes", "vol-0") == "COMPLIANT" and get_ct(res, "encrypted_volumes", "vol-2") == "NON_COMPLIANT",
+              out)
+
+        # 8. Focused fixtures for the policy logic.
+        b = os.path.join(tmp, "bucket.json")
+        pol = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": ["*"]},
+               "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}}}
+        one_ci(b, "AWS::S3::Bucket", "b", {"name": "b"}, {"BucketPolicy": {"policyText": json.dumps(pol)}}, v13=False)
+        res = verdicts(run(plumb, "stdlib/aws/s3.plumb", "--now", NOW, "--input", b, "--format", "ndjson")[1])
+        check("conditioned Principal * statement is not public", get_ct(res, "s3_bucket_public_read_prohibited", "b") == "COMPLIANT", res)
+        del pol["Statement"]["Condition"]
+        one_ci(b, "AWS::S3::Bucket", "b", {"name": "b"}, {"BucketPolicy": {"policyText": json.dumps(pol)}})
+        res = verdicts(run(plumb, "stdlib/aws/s3.plumb", "--now", NOW, "--input", b, "--format", "ndjson")[1])
+        check("lone Statement object, Principal {AWS:[*]}: public read", get_ct(res, "s3_bucket_public_read_prohibited", "b") == "NON_COMPLIANT", res)
+        check("GetObject only: not public write", get_ct(res, "s3_bucket_public_write_prohibited", "b") == "COMPLIANT", res)
+        pf = os.path.join(tmp, "policy.json")
+        one_ci(pf, "AWS::IAM::Policy", "p", {"permissionsBoundaryUsageCount": 2, "policyVersionList": [
+            {"isDefaultVersion": True, "versionId": "v1",
+             "document": "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22NotAction%22%3A%22iam%3A*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"}]})
+        res = verdicts(run(plumb, "stdlib/aws/iam.plumb", "--now", NOW, "--input", pf, "--format", "ndjson")[1])
+        check("NotAction over * counts as admin", get_ct(res, "iam_policy_no_statements_with_admin_access", "p") == "NON_COMPLIANT", res)
+        res = verdicts(run(plumb, "stdlib/aws/iam.plumb", "--now", NOW, "--input", pf, "--format", "ndjson", "--param",
+                           "iam_policy_no_statements_with_admin_access.excludePermissionBoundaryPolicy=true")[1])
+        check("excludePermissionBoundaryPolicy: boundary policy not applicable",
+              get_ct(res, "iam_policy_no_statements_with_admin_access", "p") == "NOT_APPLICABLE", res)
+
+    print(f"{len(PASSED)} passed, {len(FAILED)} failed")
+    return 1 if FAILED else 0
+
+
+def get_ct(res, rule, rid):
+    return res.get((rule, rid), {}).get("complianceType")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
