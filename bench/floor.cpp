@@ -31,8 +31,7 @@ int main(int argc, char** argv) {
   // next to parsing (page cache), and timing disk reads would measure the disk.
   simdjson::padded_string data;
   if (auto err = simdjson::padded_string::load(argv[1]).get(data)) {
-    std::fprintf(stderr, "floor: cannot read %s: %s\n", argv[1],
-                 simdjson::error_message(err));
+    std::fprintf(stderr, "floor: cannot read %s: %s\n", argv[1], simdjson::error_message(err));
     return 2;
   }
 
@@ -60,8 +59,7 @@ int main(int argc, char** argv) {
       }
       pos = nl + 1;
     }
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-                   .count();
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     best = std::min(best, s);
   }
   std::printf(
