@@ -15,6 +15,7 @@
 #include "codegen/jit.h"
 #include "codegen/lower.h"
 #include "driver/commands.h"
+#include "driver/pack_cmd.h"
 #include "driver/params.h"
 #include "plumb/builtins.h"
 #include "plumb/context.h"
@@ -26,6 +27,7 @@ namespace plumb {
 
 namespace {
 const char* kRunUsage = R"(usage: plumb run RULES... --input CIS... [options]
+       plumb run --pack PACK.so --input CIS... [options]
 
 Evaluates the rules in RULES (files or directories of .plumb) over the
 configuration items in CIS: .json files, directories (recursive), NDJSON,
@@ -45,6 +47,7 @@ options:
   -j, --threads N         worker threads (default: all cores)
   --max-item-bytes N      largest accepted CI (default 64 MiB)
   --emit=llvm             print the generated LLVM IR and exit
+  --pack PACK.so          evaluate a pack built by `plumb build` instead of RULES
 
 exit status: 0 all compliant, 1 something non-compliant (or an evaluation
 error), 2 usage or compile error, 3 some input could not be read.
@@ -59,7 +62,7 @@ int CmdRun(const std::vector<std::string>& args) {
   CommonOptions o;
   o.color = isatty(2);
   std::vector<std::string> inputs;
-  std::string format, output, now_text, params_file;
+  std::string format, output, now_text, params_file, pack;
   std::vector<std::string> param_args;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_t max_item = 64u << 20;
@@ -128,6 +131,8 @@ int CmdRun(const std::vector<std::string>& args) {
         std::cerr << "plumb run: --max-item-bytes takes a number\n";
         return 2;
       }
+    } else if (a == "--pack") {
+      pack = need("--pack");
     } else if (a == "--emit=llvm") {
       emit_llvm = true;
     } else if (a == "-" || a.rfind("-", 0) != 0) {
@@ -140,7 +145,7 @@ int CmdRun(const std::vector<std::string>& args) {
     }
     in_inputs = false;
   }
-  if (o.load.paths.empty()) {
+  if (o.load.paths.empty() && pack.empty()) {
     std::cerr << "plumb run: give rule files or directories\n" << kRunUsage;
     return 2;
   }
@@ -160,6 +165,24 @@ int CmdRun(const std::vector<std::string>& args) {
   }
   bool tty = isatty(1) && output.empty();
   if (format.empty()) format = tty ? "table" : "ndjson";
+  if (!pack.empty()) {
+    if (!o.load.paths.empty() || emit_llvm) {
+      std::cerr << "plumb run: --pack takes no rule files (nor --emit=llvm)\n";
+      return 2;
+    }
+    ParamSet overrides;
+    std::string perr;
+    if (!params_file.empty() && !LoadParamsFile(params_file, overrides, perr)) {
+      std::cerr << "plumb run: " << perr << "\n";
+      return 2;
+    }
+    for (auto& p : param_args)
+      if (!ParseParamArg(p, overrides, perr)) {
+        std::cerr << "plumb run: " << perr << "\n";
+        return 2;
+      }
+    return RunPack({pack, inputs, format, output, &overrides, now_us, threads, max_item, tty && o.color});
+  }
 
   return RunWithLargeStack([&]() -> int {
     Session s;
@@ -218,15 +241,7 @@ int CmdRun(const std::vector<std::string>& args) {
     for (auto& lr : lrules) {
       const check::RuleInfo& ri = *lr.info;
       rt::EngineRule er;
-      er.info.name = ri.name;
-      er.info.description = ri.description;
-      er.info.managed = ri.managed;
-      er.info.severity = ri.severity;
-      er.info.controls = ri.controls;
-      er.info.remediation = ri.remediation;
-      er.info.file = s.sm.Path(ri.decl->name_span.file);
-      er.info.line = static_cast<int>(s.sm.Position(ri.decl->name_span.file, ri.decl->name_span.begin).line);
-      for (auto& inst : ri.insts) er.info.resource_types.push_back(inst.resource_type);
+      er.info = RuleInfoFor(ri, s.sm);
       er.params.assign(ri.params.size(), PlumbSlot{});
       auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit->Lookup(lr.params_symbol, err));
       if (!init) {

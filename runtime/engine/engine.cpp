@@ -144,6 +144,10 @@ Engine::Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vecto
 Engine::~Engine() = default;
 
 RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
+  return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatch(out, max); }, writer);
+}
+
+RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
   auto t0 = std::chrono::steady_clock::now();
   Impl impl(types_, rules_, entries_, opts_);
   std::vector<RuleInfo> infos;
@@ -171,7 +175,7 @@ RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
     std::vector<InputItem> batch;
     while (true) {
       batch.clear();
-      if (!reader.NextBatch(batch, opts_.batch_items) && batch.empty()) break;
+      if (!next(batch, opts_.batch_items) && batch.empty()) break;
       BatchResult br;
       impl.Process(w, batch, br);
       emit(br);
@@ -210,7 +214,7 @@ RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
     size_t max_window = static_cast<size_t>(threads) * 3;
     while (true) {
       auto job = std::make_unique<Job>();
-      bool more = reader.NextBatch(job->items, opts_.batch_items);
+      bool more = next(job->items, opts_.batch_items);
       if (!job->items.empty()) {
         auto fut = job->done.get_future();
         {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <string>
@@ -60,6 +61,11 @@ class Engine {
   const std::vector<EngineRule>& rules() const { return rules_; }
   // Evaluates everything the reader yields; calls writer.Begin/Add/AddError/End.
   RunSummary Run(InputReader& reader, OutputWriter& writer);
+  // Same, with items from any source that follows InputReader::NextBatch's
+  // contract (append up to max items; false once exhausted and nothing was
+  // appended): in-memory buffers of the pack C API.
+  using BatchSource = std::function<bool(std::vector<InputItem>& out, size_t max_items)>;
+  RunSummary Run(const BatchSource& next, OutputWriter& writer);
 
  private:
   struct Impl;

@@ -1,0 +1,83 @@
+#include "pack/manifest.h"
+
+#include <array>
+#include <string_view>
+
+namespace plumb::rt {
+
+namespace {
+constexpr std::array<std::string_view, 12> kKindNames = {
+    "bool", "int", "float", "string", "timestamp", "duration", "ip", "cidr", "list", "map", "record", "json"};
+}
+
+nlohmann::json TypeTableToJson(const TypeTable& table) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const TypeDesc& t : table.types) {
+    nlohmann::json fields = nlohmann::json::array();
+    for (const FieldDesc& f : t.fields)
+      fields.push_back({{"name", f.name},
+                        {"aliases", f.aliases},
+                        {"type", f.type},
+                        {"used", f.used},
+                        {"required", f.required}});
+    out.push_back({{"kind", kKindNames[static_cast<size_t>(t.kind)]},
+                   {"elem", t.elem},
+                   {"name", t.name},
+                   {"from_scalar", t.from_scalar},
+                   {"fields", std::move(fields)}});
+  }
+  return out;
+}
+
+bool TypeTableFromJson(const nlohmann::json& j, TypeTable& out, std::string& error) {
+  out.types.clear();
+  if (!j.is_array()) {
+    error = "manifest: `types` is not an array";
+    return false;
+  }
+  // nlohmann throws on a wrong value type; a malformed manifest is an error, not a crash.
+  try {
+    auto valid_id = [&](int64_t id) {
+      return id == kNoType || (id >= 0 && static_cast<size_t>(id) < j.size());
+    };
+    for (const auto& jt : j) {
+      TypeDesc t;
+      std::string kind = jt.at("kind").get<std::string>();
+      size_t k = 0;
+      while (k < kKindNames.size() && kKindNames[k] != kind) ++k;
+      if (k == kKindNames.size()) {
+        error = "manifest: unknown type kind `" + kind + "`";
+        return false;
+      }
+      t.kind = static_cast<Kind>(k);
+      t.elem = jt.at("elem").get<TypeId>();
+      t.name = jt.at("name").get<std::string>();
+      t.from_scalar = jt.at("from_scalar").get<std::string>();
+      if (!valid_id(t.elem)) {
+        error = "manifest: type id out of range";
+        return false;
+      }
+      for (const auto& jf : jt.at("fields")) {
+        FieldDesc f;
+        f.name = jf.at("name").get<std::string>();
+        f.aliases = jf.at("aliases").get<std::vector<std::string>>();
+        f.type = jf.at("type").get<TypeId>();
+        f.used = jf.at("used").get<bool>();
+        f.required = jf.at("required").get<bool>();
+        if (!valid_id(f.type)) {
+          error = "manifest: type id out of range";
+          return false;
+        }
+        t.fields.push_back(std::move(f));
+      }
+      out.types.push_back(std::move(t));
+    }
+  } catch (const std::exception& e) {
+    error = std::string("manifest: malformed type table: ") + e.what();
+    return false;
+  }
+  out.Finalize();
+  return true;
+}
+
+}  // namespace plumb::rt
