@@ -549,12 +549,12 @@ bool Decoder::Record(element v, const TypeDesc& td, PlumbSlot* out) {
     simdjson::dom::object v_obj =
         v.get_object().value_unsafe();  // a local: ranging over a temporary result dangles
     for (simdjson::dom::key_value_pair kv : v_obj) {
-      auto it = td.key_index.find(kv.key);
-      if (it == td.key_index.end()) continue;
-      const FieldDesc& f = td.fields[static_cast<size_t>(it->second)];
+      int32_t found = td.FindKey(kv.key);
+      if (found < 0) continue;
+      const FieldDesc& f = td.fields[static_cast<size_t>(found)];
       if (!f.used && !f.required) continue;  // projected away: not even looked at
       Seg s(dc_, kv.key);
-      Typed(kv.value, f.type, &fields[it->second]);  // last duplicate wins
+      Typed(kv.value, f.type, &fields[found]);  // last duplicate wins
     }
     SetAggregate(PLUMB_RECORD, fields, n, out);
     return true;

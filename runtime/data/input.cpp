@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -92,6 +93,9 @@ class FileReader {
     if (own_fd_ && fd_ >= 0) ::close(fd_);
     if (gz_init_) inflateEnd(&zs_);
   }
+
+  void ForceExpand() { force_expand_ = true; }
+  static bool MayBeContainerPublic(std::string_view line) { return MayBeContainerImpl(line); }
 
   // Appends items until `max` are in `out` or the file is done. Returns true
   // when the file is finished.
@@ -387,7 +391,19 @@ class FileReader {
       }
       doc_.assign(line);
       PadDoc();
-      Expand("line " + std::to_string(line_no_));
+      // Fast path: an object line is one item as it is; the decoder parses it
+      // once. A line that turns out to be a container or a Lambda event is
+      // expanded by the engine's worker (ExpandDocument), off this thread.
+      if (line.front() == '{' && !force_expand_) {
+        Piece p;
+        p.off = 0;
+        p.len = doc_.size();
+        p.whole = true;
+        p.locator = "line " + std::to_string(line_no_);
+        pieces_.push_back(std::move(p));
+      } else {
+        Expand("line " + std::to_string(line_no_));
+      }
       Compact();
       return;
     }
@@ -412,6 +428,39 @@ class FileReader {
   }
 
   // ---- documents ---------------------------------------------------------
+
+  // True when the line mentions a key of a container or a Lambda event
+  // ("configurationItems", "baseConfigurationItems", "configurationItem",
+  // "invokingEvent", "messageType"). One memchr pass over the quotes with a
+  // first-letter dispatch: much cheaper than parsing, and exact enough (a
+  // false positive only takes the slow, general path).
+  static bool MayBeContainerImpl(std::string_view line) {
+    const char* p = line.data();
+    const char* end = p + line.size();
+    auto is = [&](const char* q, std::string_view key) {
+      return static_cast<size_t>(end - q) > key.size() && std::memcmp(q, key.data(), key.size()) == 0 && q[key.size()] == '"';
+    };
+    while ((p = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)))) != nullptr) {
+      ++p;
+      if (p >= end) break;
+      switch (*p) {
+        case 'c':
+          if (is(p, "configurationItems") || is(p, "configurationItem")) return true;
+          break;
+        case 'b':
+          if (is(p, "baseConfigurationItems")) return true;
+          break;
+        case 'i':
+          if (is(p, "invokingEvent")) return true;
+          break;
+        case 'm':
+          if (is(p, "messageType")) return true;
+          break;
+        default: break;
+      }
+    }
+    return false;
+  }
 
   void AddError(std::string locator, std::string message) {
     Piece p;
@@ -649,6 +698,8 @@ class FileReader {
     out.push_back(std::move(item));
   }
 
+  bool force_expand_ = false;  // ExpandDocument: classify every line here
+
   std::string path_;
   int fd_;
   bool own_fd_;
@@ -798,6 +849,42 @@ InputReader::InputReader(std::vector<std::string> paths, InputOptions options)
 InputReader::~InputReader() = default;
 bool InputReader::NextBatch(std::vector<InputItem>& out, size_t max_items) {
   return impl_->NextBatch(out, max_items);
+}
+
+bool MayBeContainer(std::string_view json) { return FileReader::MayBeContainerPublic(json); }
+
+std::vector<InputItem> ExpandDocument(std::string_view json, const std::string& source, const std::string& locator,
+                                      const InputOptions& opt) {
+  std::vector<InputItem> out;
+  int fd = memfd_create("plumb-item", MFD_CLOEXEC);
+  if (fd < 0) {
+    InputItem e;
+    e.source = source;
+    e.locator = locator;
+    e.error = "cannot expand the document: memfd_create failed";
+    out.push_back(std::move(e));
+    return out;
+  }
+  size_t off = 0;
+  while (off < json.size()) {
+    ssize_t n = ::write(fd, json.data() + off, json.size() - off);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  od::parser od_parser;
+  simdjson::dom::parser dom_parser;
+  FileReader fr(source, fd, true, opt, od_parser, dom_parser);
+  fr.ForceExpand();
+  while (!fr.Next(out, SIZE_MAX)) {
+  }
+  for (auto& it : out) {
+    // The document was one line of the source: items are located within it.
+    std::string inner = it.locator;
+    if (inner.rfind("line 1", 0) == 0) inner = inner.size() > 6 ? inner.substr(7) : "";
+    it.locator = inner.empty() ? locator : JoinLocator(locator, inner);
+  }
+  return out;
 }
 
 }  // namespace plumb::rt

@@ -112,6 +112,29 @@ struct Engine::Impl {
     }
   }
 
+  void ProcessItem(Worker& w, const InputItem& item, BatchResult& out, bool may_expand) {
+    if (!item.ok()) {
+      out.errors.push_back({item.source, item.locator, item.error});
+      return;
+    }
+    size_t errors_before = out.errors.size();
+    bool seen = false, reported = false;
+    if (!by_type_schema.empty()) EvalVariant(w, item, schema_roots, by_type_schema, out, seen, reported);
+    w.arena.Reset();
+    if (!reported && !by_type_json.empty()) EvalVariant(w, item, json_roots, by_type_json, out, seen, reported);
+    w.arena.Reset();
+    std::string_view text(item.json.data(), item.json.size());
+    if (reported && may_expand && MayBeContainer(text)) {
+      // An NDJSON line holding a snapshot, CLI output or Lambda event: the
+      // reader passes lines on unclassified; expand it here, off the reader.
+      out.errors.resize(errors_before);
+      for (auto& sub : ExpandDocument(text, item.source, item.locator)) ProcessItem(w, sub, out, false);
+      return;
+    }
+    ++out.items;
+    if (!seen && !reported) ++out.skipped;
+  }
+
   void Process(Worker& w, std::vector<InputItem>& items, BatchResult& out) {
     w.ctx.arena = &w.arena;
     w.ctx.types = &types;
@@ -120,17 +143,7 @@ struct Engine::Impl {
     w.ctx.warnings = &w.warnings;
     w.warnings.Clear();
     for (auto& item : items) {
-      if (!item.ok()) {
-        out.errors.push_back({item.source, item.locator, item.error});
-        continue;
-      }
-      ++out.items;
-      bool seen = false, reported = false;
-      if (!by_type_schema.empty()) EvalVariant(w, item, schema_roots, by_type_schema, out, seen, reported);
-      w.arena.Reset();
-      if (!reported && !by_type_json.empty()) EvalVariant(w, item, json_roots, by_type_json, out, seen, reported);
-      w.arena.Reset();
-      if (!seen && !reported) ++out.skipped;
+      ProcessItem(w, item, out, true);
       // Free the item's bytes early: batches in flight hold only what they must.
       item.json = simdjson::padded_string();
     }

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace plumb::rt {
@@ -77,5 +78,17 @@ class InputReader {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// True when JSON text mentions a key of a container or a Lambda event
+// (configurationItems, baseConfigurationItems, configurationItem,
+// invokingEvent, messageType): a cheap test before ExpandDocument.
+bool MayBeContainer(std::string_view json);
+
+// Splits one JSON document (a snapshot/history/CLI container, a Lambda event,
+// an array, or a lone CI) into items as the reader does for a file; item
+// locators are placed within `locator` ("line 6 item 2"). Used by the engine
+// for NDJSON lines, which the reader hands over unclassified.
+std::vector<InputItem> ExpandDocument(std::string_view json, const std::string& source, const std::string& locator,
+                                      const InputOptions& options = {});
 
 }  // namespace plumb::rt

@@ -13,7 +13,9 @@
 //   key -> field lookup used by the decoder.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,6 +61,17 @@ struct TypeDesc {
   // Built by TypeTable::Finalize(): JSON key (canonical or alias) -> index.
   std::unordered_map<std::string_view, int32_t> key_index;
   int32_t from_scalar_index = -1;
+
+  // The decoder's lookup, on the hot path: keys bucketed by length, compared
+  // with memcmp; no hashing. Returns -1 for keys the schema does not have.
+  int32_t FindKey(std::string_view key) const {
+    size_t n = key.size();
+    if (n >= by_length.size()) return -1;
+    for (const auto& [name, index] : by_length[n])
+      if (name[0] == key[0] && std::memcmp(name.data(), key.data(), n) == 0) return index;
+    return -1;
+  }
+  std::vector<std::vector<std::pair<std::string_view, int32_t>>> by_length;
 };
 
 struct TypeTable {
@@ -81,6 +94,15 @@ struct TypeTable {
         if (!t.from_scalar.empty() && t.fields[i].name == t.from_scalar)
           t.from_scalar_index = static_cast<int32_t>(i);
       }
+      t.by_length.clear();
+      for (auto& [k, i] : t.key_index) {
+        if (k.empty()) continue;
+        if (t.by_length.size() <= k.size()) t.by_length.resize(k.size() + 1);
+        t.by_length[k.size()].emplace_back(k, i);
+      }
+      // Deterministic order: fields in schema order within a length.
+      for (auto& b : t.by_length)
+        std::sort(b.begin(), b.end(), [](auto& a, auto& c) { return a.second < c.second; });
     }
   }
 };
