@@ -146,7 +146,7 @@ bool LinkPack(const std::string& object_path, const std::string& output_path, co
               std::string& error) {
   std::string cc = std::getenv("CC") && *std::getenv("CC") ? std::getenv("CC") : "cc";
   auto found = sys::findProgramByName(cc);
-  if (!found) {
+  if (!found || !sys::fs::can_execute(*found)) {
     error = fmt::format(
         "no C compiler driver `{}` to link the pack with (install gcc or clang, or set CC to one)", cc);
     return false;
@@ -157,8 +157,12 @@ bool LinkPack(const std::string& object_path, const std::string& output_path, co
                         rt.empty() ? "libplumb_runtime.so" : rt);
     return false;
   }
-  SmallString<256> rt_abs(rt);
-  sys::fs::make_absolute(rt_abs);
+  // The real path: dladdr gives the path as the loader found it ("bin/../lib").
+  SmallString<256> rt_abs;
+  if (sys::fs::real_path(rt, rt_abs)) {
+    rt_abs = rt;
+    sys::fs::make_absolute(rt_abs);
+  }
   std::string rt_dir = sys::path::parent_path(rt_abs).str();
   SmallString<128> log_path;
   if (auto ec = sys::fs::createTemporaryFile("plumb-link", "log", log_path)) {
