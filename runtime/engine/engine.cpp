@@ -19,6 +19,8 @@ namespace {
 
 struct BatchResult {
   std::vector<Evaluation> evals;
+  std::string formatted;  // preformatted evaluations (writer fast path)
+  uint64_t counts[kComplianceCount] = {};
   std::vector<InputError> errors;
   uint64_t items = 0, skipped = 0;
   uint64_t warnings = 0;
@@ -53,7 +55,10 @@ struct Engine::Impl {
     }
   }
 
+  const OutputWriter* preformat = nullptr;  // set when the writer formats in workers
+
   struct Worker {
+    Evaluation ev;
     Arena arena{256 * 1024};
     JsonScratch scratch;
     DecodeWarnings warnings;
@@ -80,7 +85,7 @@ struct Engine::Impl {
     bool deleted = IsDeletedStatus(r.header.item_status);
     const PlumbSlot* fields = reinterpret_cast<const PlumbSlot*>(r.root.bits);
     for (const EngineEntry* en : it->second) {
-      Evaluation ev;
+      Evaluation& ev = w.ev;  // reused: its strings keep their capacity
       ev.rule = rules[en->rule].info.name;
       ev.resource_type = r.header.resource_type;
       ev.resource_id = r.header.resource_id;
@@ -89,6 +94,7 @@ struct Engine::Impl {
       ev.ordering_timestamp_us = r.header.capture_time_us == INT64_MIN ? 0 : r.header.capture_time_us;
       ev.source = item.source;
       ev.locator = item.locator;
+      ev.annotation.clear();
       if (deleted) {
         ev.compliance = Compliance::kNotApplicable;
         ev.annotation = std::string("resource is ") + std::string(r.header.item_status);
@@ -108,7 +114,9 @@ struct Engine::Impl {
             ev.annotation = TruncateAnnotation(std::string_view(reinterpret_cast<const char*>(ann.bits), ann.len), opts.max_annotation);
         }
       }
-      out.evals.push_back(std::move(ev));
+      ++out.counts[static_cast<int>(ev.compliance)];
+      if (preformat) preformat->Preformat(ev, out.formatted);
+      else out.evals.push_back(ev);
     }
   }
 
@@ -163,6 +171,7 @@ RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
 RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
   auto t0 = std::chrono::steady_clock::now();
   Impl impl(types_, rules_, entries_, opts_);
+  if (writer.CanPreformat()) impl.preformat = &writer;
   std::vector<RuleInfo> infos;
   for (auto& r : rules_) infos.push_back(r.info);
   writer.Begin(infos);
@@ -172,10 +181,9 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
       ++sum.input_errors;
       writer.AddError(e);
     }
-    for (auto& e : br.evals) {
-      ++sum.counts[static_cast<int>(e.compliance)];
-      writer.Add(e);
-    }
+    for (int c = 0; c < kComplianceCount; ++c) sum.counts[c] += br.counts[c];
+    for (auto& e : br.evals) writer.Add(e);
+    if (!br.formatted.empty()) writer.AddFormatted(br.formatted);
     sum.items_read += br.items;
     sum.items_skipped += br.skipped;
     sum.decode_warnings += br.warnings;

@@ -109,6 +109,16 @@ class NdjsonWriter final : public OutputWriter {
     out_.flush();
   }
 
+  bool CanPreformat() const override { return true; }
+  void Preformat(const Evaluation& e, std::string& out) const override {
+    AppendEvaluation(out, e, /*with_origin=*/false);
+    out.push_back('\n');
+  }
+  void AddFormatted(std::string_view bytes) override {
+    buf_.append(bytes);
+    MaybeFlush();
+  }
+
  private:
   void MaybeFlush() {
     if (buf_.size() < kFlushBytes) return;

@@ -52,6 +52,15 @@ class OutputWriter {
   virtual void AddError(const InputError& e) = 0;
   // Writes what remains and flushes `out`.
   virtual void End(const RunSummary& summary) = 0;
+
+  // Optional fast path for bulk runs. A writer whose per-evaluation output
+  // does not depend on its state returns true from CanPreformat(); the engine
+  // then calls Preformat() from worker threads (it must be const and
+  // thread-safe) and hands the bytes, in input order, to AddFormatted()
+  // instead of calling Add().
+  virtual bool CanPreformat() const { return false; }
+  virtual void Preformat(const Evaluation& e, std::string& out) const { (void)e, (void)out; }
+  virtual void AddFormatted(std::string_view bytes) { (void)bytes; }
 };
 
 // The format names MakeWriter accepts, in the order help text should list them:
