@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/DerivedTypes.h>
+#include <llvm/IR/Function.h>
 #include <llvm/IR/GlobalVariable.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
@@ -113,6 +114,11 @@ bool EmitObject(Module& mod, const std::string& object_path, const std::string& 
     error = "cannot create a target machine for " + triple;
     return false;
   }
+  // Helpers live in libplumb_runtime: call them through the GOT (like
+  // -fno-plt; the pack is linked with -z now) instead of a PLT stub.
+  for (Function& f : mod.functions())
+    if (f.isDeclaration() && !f.isIntrinsic()) f.addFnAttr(Attribute::NonLazyBind);
+  mod.addModuleFlag(Module::Warning, "RtLibUseGOT", 1);
   mod.setDataLayout(tm->createDataLayout());
   mod.setTargetTriple(triple);
   Optimize(mod);
