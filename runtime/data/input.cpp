@@ -135,6 +135,7 @@ class FileReader {
     size_t off = 0, len = 0;  // into doc_, when owned is empty and error is empty
     bool whole = false;       // the piece is all of doc_
     std::string owned;        // text that is not a slice of doc_ (Lambda events)
+    simdjson::padded_string direct;  // an NDJSON line, already in its final buffer
     std::string rule_parameters;
     std::string locator;
     std::string error;
@@ -389,19 +390,17 @@ class FileReader {
                  "line longer than the limit of " + Bytes(opt_.max_item_bytes));
         return;
       }
-      doc_.assign(line);
-      PadDoc();
       // Fast path: an object line is one item as it is; the decoder parses it
       // once. A line that turns out to be a container or a Lambda event is
       // expanded by the engine's worker (ExpandDocument), off this thread.
       if (line.front() == '{' && !force_expand_) {
         Piece p;
-        p.off = 0;
-        p.len = doc_.size();
-        p.whole = true;
+        p.direct = simdjson::padded_string(line);  // the only copy of the line
         p.locator = "line " + std::to_string(line_no_);
         pieces_.push_back(std::move(p));
       } else {
+        doc_.assign(line);
+        PadDoc();
         Expand("line " + std::to_string(line_no_));
       }
       Compact();
@@ -683,10 +682,12 @@ class FileReader {
     if (!p.error.empty()) {
       item.error = std::move(p.error);
     } else {
-      size_t len = p.owned.empty() ? p.len : p.owned.size();
+      size_t len = p.direct.size() ? p.direct.size() : p.owned.empty() ? p.len : p.owned.size();
       if (len > opt_.max_item_bytes) {
         item.error = "configuration item of " + std::to_string(len) + " bytes exceeds the limit of " +
                      Bytes(opt_.max_item_bytes);
+      } else if (p.direct.size()) {
+        item.json = std::move(p.direct);
       } else if (!p.owned.empty()) {
         item.json = simdjson::padded_string(p.owned);
       } else if (p.whole) {
