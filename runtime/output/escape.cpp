@@ -255,8 +255,32 @@ void AppendTimestampIso(std::string& out, int64_t micros) {
   int64_t d = doy - (153 * mp + 2) / 5 + 1;
   int64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
-  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d,
-                 ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+  if (y < 0 || y > 9999) {
+    fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d,
+                   ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    return;
+  }
+  // Hot path of bulk output: fixed-width digits by hand (fmt's back_inserter
+  // into a std::string costs more than the rest of the line).
+  char b[24];
+  auto put = [&](int pos, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) b[pos + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  b[4] = '-';
+  put(5, m, 2);
+  b[7] = '-';
+  put(8, d, 2);
+  b[10] = 'T';
+  put(11, ms_of_day / 3600000, 2);
+  b[13] = ':';
+  put(14, ms_of_day / 60000 % 60, 2);
+  b[16] = ':';
+  put(17, ms_of_day / 1000 % 60, 2);
+  b[19] = '.';
+  put(20, ms_of_day % 1000, 3);
+  b[23] = 'Z';
+  out.append(b, 24);
 }
 
 void AppendFileUri(std::string& out, std::string_view path) {
