@@ -295,6 +295,7 @@ int CmdRun(const std::vector<std::string>& args) {
     rt::EngineOptions eo;
     eo.threads = threads;
     eo.now_us = now_us;
+    eo.progress = isatty(2) != 0;
     rt::Engine engine(types, std::move(rules), std::move(entries), eo);
     rt::InputOptions io;
     io.max_item_bytes = max_item;

@@ -1,6 +1,7 @@
 #include "plumb/engine.h"
 
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -176,6 +177,19 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
   for (auto& r : rules_) infos.push_back(r.info);
   writer.Begin(infos);
   RunSummary sum;
+  auto last_progress = t0;
+  bool progress_shown = false;
+  auto progress = [&] {
+    if (!opts_.progress) return;
+    auto now = std::chrono::steady_clock::now();
+    double since_start = std::chrono::duration<double>(now - t0).count();
+    if (since_start < 2.0 || std::chrono::duration<double>(now - last_progress).count() < 1.0) return;
+    last_progress = now;
+    progress_shown = true;
+    std::fprintf(stderr, "\r\033[K%llu items, %.0f/s, %llu evaluations, %llu input errors",
+                 static_cast<unsigned long long>(sum.items_read), sum.items_read / since_start,
+                 static_cast<unsigned long long>(sum.Evaluations()), static_cast<unsigned long long>(sum.input_errors));
+  };
   auto emit = [&](BatchResult& br) {
     for (auto& e : br.errors) {
       ++sum.input_errors;
@@ -189,6 +203,7 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
     sum.decode_warnings += br.warnings;
     for (auto& s : br.warning_samples)
       if (sum.warning_samples.size() < 20) sum.warning_samples.push_back(s);
+    progress();
   };
   int threads = std::max(1, opts_.threads);
   if (threads == 1) {
@@ -259,6 +274,7 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
     cv.notify_all();
     for (auto& t : pool) t.join();
   }
+  if (progress_shown) std::fprintf(stderr, "\r\033[K");
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   writer.End(sum);
   return sum;

@@ -52,6 +52,9 @@ struct EngineOptions {
   int64_t now_us = 0;
   size_t max_annotation = 256;
   int max_depth = 256;
+  // When true, a progress line (items, rate) is redrawn on stderr about once
+  // a second after the first two seconds; the CLI sets it when stderr is a TTY.
+  bool progress = false;
 };
 
 class Engine {
