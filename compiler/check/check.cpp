@@ -32,6 +32,17 @@ std::unique_ptr<Program> Check(std::vector<ast::Module> modules, const SourceMan
   return prog;
 }
 
+TypeRef CheckExpression(Program& prog, const ast::Expr& e, const RecordInfo* root, const ast::Module* module,
+                        const SourceManager& sm, Diagnostics& diags, SideTable& side) {
+  Checker c(&prog, sm, diags);
+  for (auto& f : prog.fns) c.fns_by_name_[f->qualified_name] = f.get();
+  c.side_ = &side;
+  c.root_ = root;
+  c.module_ = module;
+  c.scopes_.assign(1, {});
+  return c.Expr(e);
+}
+
 void Checker::Run(const CheckOptions&) {
   RegisterSchemas();
   // Imports must name a loaded package (and names it declares).

@@ -153,4 +153,11 @@ struct CheckOptions {
 std::unique_ptr<Program> Check(std::vector<ast::Module> modules, const SourceManager& sm, Diagnostics& diags,
                                const CheckOptions& opts = {});
 
+// The REPL: checks one expression as if it were in the body of a rule for
+// `root`'s resource type (root null: no configuration item in scope), with
+// the program's functions visible. Types go to `side`; returns the type (an
+// error type after diagnostics).
+TypeRef CheckExpression(Program& prog, const ast::Expr& e, const RecordInfo* root, const ast::Module* module,
+                        const SourceManager& sm, Diagnostics& diags, SideTable& side);
+
 }  // namespace plumb::check

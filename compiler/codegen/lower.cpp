@@ -173,7 +173,7 @@ class Lowerer {
         f.name = r->fields[i].name;
         f.aliases = r->fields[i].aliases;
         f.required = r->fields[i].required;
-        f.used = r->is_root ? IsRootFieldUsed(r, i) : prog_.used_fields.count({r, static_cast<int>(i)}) > 0;
+        f.used = all_used_ || (r->is_root ? IsRootFieldUsed(r, i) : prog_.used_fields.count({r, static_cast<int>(i)}) > 0);
         fields.push_back(std::move(f));
       }
       // Types of unused fields are not needed (never decoded).
@@ -200,6 +200,7 @@ class Lowerer {
   const check::Program& prog_;
   const SourceManager& sm_;
   Lowered& out_;
+  bool all_used_ = false;  // REPL: decode every field
   StructType* slot_;
   GlobalVariable* zeros_;
   std::unordered_map<std::string, FunctionCallee> helpers_;
@@ -1000,6 +1001,37 @@ Lowered Lower(const check::Program& prog, const SourceManager& sm, const LowerOp
     L.LowerRule(*r, index++);
   }
   // Root records decode the envelope fields the engine reads itself.
+  out.types.Finalize();
+  std::string err;
+  raw_string_ostream os(err);
+  if (verifyModule(*out.mod, &os)) throw std::logic_error("generated IR is invalid: " + os.str());
+  return out;
+}
+
+Lowered LowerExpression(const check::Program& prog, const SourceManager& sm, const ast::Expr& e,
+                        const check::SideTable& side, const check::RecordInfo* root) {
+  Lowered out;
+  out.ctx = std::make_unique<LLVMContext>();
+  out.mod = std::make_unique<Module>("plumb.repl", *out.ctx);
+  Lowerer L(prog, sm, out);
+  L.all_used_ = true;
+  if (root) {
+    RuleEntry ent;
+    ent.resource_type = root->resource_type;
+    ent.root = L.TypeIdOf(const_cast<check::TypeContext&>(prog.types).Record(root));
+    ent.symbol = "plumb.repl";
+    out.entries.push_back(ent);
+  }
+  auto& c = *out.ctx;
+  auto* ptr = PointerType::get(c, 0);
+  auto* ft = FunctionType::get(Type::getVoidTy(c), {ptr, ptr, ptr}, false);
+  Function* f = Function::Create(ft, GlobalValue::ExternalLinkage, "plumb.repl", *out.mod);
+  auto* entry = BasicBlock::Create(c, "entry", f);
+  Body body(L, f, &side, f->getArg(0), f->getArg(1), nullptr);
+  body.B().SetInsertPoint(entry);
+  Val v = body.Lower(e);
+  body.Store(f->getArg(2), v);
+  body.B().CreateRetVoid();
   out.types.Finalize();
   std::string err;
   raw_string_ostream os(err);

@@ -67,6 +67,14 @@ struct LowerOptions {
 
 Lowered Lower(const check::Program& prog, const SourceManager& sm, const LowerOptions& opts = {});
 
+// The REPL: one expression, checked with check::CheckExpression against
+// `root` (may be null), as "plumb.repl" of C type
+//   void (PlumbCtx* ctx, const PlumbSlot* ci_fields, PlumbSlot* out).
+// Every field of every record is decoded (no projection). entries[0].root is
+// the root's TypeId when root is given.
+Lowered LowerExpression(const check::Program& prog, const SourceManager& sm, const ast::Expr& e,
+                        const check::SideTable& side, const check::RecordInfo* root);
+
 // Optimises the module (O2 pipeline) in place.
 void Optimize(llvm::Module& mod);
 

@@ -21,6 +21,7 @@ void PrintDiagnostics(const Session& s, const CommonOptions& o);
 int CmdCheck(const std::vector<std::string>& args);
 int CmdRun(const std::vector<std::string>& args);
 int CmdTest(const std::vector<std::string>& args);
+int CmdRepl(const std::vector<std::string>& args);
 int CmdBuild(const std::vector<std::string>& args);
 int CmdInspect(const std::vector<std::string>& args);
 

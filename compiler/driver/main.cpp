@@ -10,6 +10,7 @@
 #include "ast/dump.h"
 #include "check/dump.h"
 #include "driver/commands.h"
+#include "driver/schema_cmd.h"
 #include "driver/session.h"
 
 namespace plumb {
@@ -22,9 +23,13 @@ commands:
   run RULES... --input CIS...
                         evaluate rules over configuration items
   test [PATHS...]       run the `test` blocks of rule files
+  repl [RULES...] [--input CIS...]
+                        try expressions and rules on sample configuration items
   build RULES... -o pack.so
                         compile rules ahead of time into a shared-library pack
   inspect pack.so       print what a pack holds
+  schema import|infer|list|show|cover
+                        generate schemas, print what the checker knows (`plumb schema help`)
   help                  this text
 
 common options:
@@ -157,8 +162,10 @@ int main(int argc, char** argv) {
   if (cmd == "check") return plumb::CmdCheck(args);
   if (cmd == "run") return plumb::CmdRun(args);
   if (cmd == "test") return plumb::CmdTest(args);
+  if (cmd == "repl") return plumb::CmdRepl(args);
   if (cmd == "build") return plumb::CmdBuild(args);
   if (cmd == "inspect") return plumb::CmdInspect(args);
+  if (cmd == "schema") return plumb::CmdSchema(args);
   if (cmd == "--version" || cmd == "version") {
     std::cout << "plumb 0.1.0\n";
     return 0;
