@@ -360,6 +360,7 @@ bool Repl::Handle(const std::string& raw) {
   }
   std::string cmd = line.substr(1, line.find(' ') == std::string::npos ? std::string::npos : line.find(' ') - 1);
   std::string args = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+  args.erase(0, std::min(args.size(), args.find_first_not_of(" \t")));
   if (cmd == "quit" || cmd == "q" || cmd == "exit") return false;
   if (cmd == "help" || cmd == "h") {
     std::cout << kReplHelp;
