@@ -49,6 +49,12 @@ NON_COMPLIANT = {
     ('required_tags', 'webhook'),
     ('restricted_incoming_traffic', 'sg-0b88bb88bb88bb880'),
     ('restricted_incoming_traffic', 'sg-0f66ff66ff66ff660'),
+    ('rds_logging_enabled', 'db-877E0EF528006BD82A6C76E21E'),
+    ('rds_logging_enabled', 'db-991A8C9F4DE7F2D716D70D5FD0'),
+    ('redshift_backup_enabled', 'analytics-dev'),
+    ('redshift_backup_enabled', 'analytics-prod'),
+    ('redshift_cluster_configuration_check', 'analytics-dev'),
+    ('redshift_cluster_configuration_check', 'analytics-prod'),
     ('s3_bucket_logging_enabled', 'acme-dev-scratch'),
     ('s3_bucket_logging_enabled', 'acme-dev-shared'),
     ('s3_bucket_logging_enabled', 'acme-prod-access-logs'),
@@ -95,7 +101,7 @@ NOT_APPLICABLE = {
     ('vpc_default_security_group_closed', 'sg-0d44dd44dd44dd440'),
     ('vpc_default_security_group_closed', 'sg-0f66ff66ff66ff660'),
 }
-TOTAL_EVALUATIONS = 150
+TOTAL_EVALUATIONS = 156
 
 
 def check(name, cond, detail=""):
@@ -179,7 +185,7 @@ def main():
             elif fmt == "ndjson":
                 ok = ok and len(verdicts(out)) == TOTAL_EVALUATIONS
             else:
-                ok = ok and "150 evaluations" in out
+                ok = ok and f"{TOTAL_EVALUATIONS} evaluations" in out
         except Exception as e:  # a parse error is a failure, not a crash of the runner
             ok, err = False, f"{err} {e}"
         check(f"format {fmt} parses", ok, f"rc={rc} {err[:300]}")
