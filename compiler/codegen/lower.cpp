@@ -972,6 +972,22 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
         msg = body.Concat({body.Str(src + ": "), body.Details(*chk.cond)});
       }
       body.Store(ann, msg);
+      {
+        // --explain: which check decided, where, and the values that made it false.
+        Value* want = b.CreateICmpNE(b.CreateCall(Helper("plumb_explaining"), {f->getArg(0)}), b.getInt32(0));
+        auto *yes = BasicBlock::Create(c, "explain", f), *done = BasicBlock::Create(c, "explained", f);
+        b.CreateCondBr(want, yes, done);
+        b.SetInsertPoint(yes);
+        LineCol p = sm_.Position(chk.span.file, chk.span.begin);
+        std::string src(sm_.Slice(chk.cond->span));
+        for (auto& ch : src)
+          if (ch == '\n' || ch == '\t') ch = ' ';
+        Val why = body.Concat({body.Str(fmt::format("check {} at {}:{}: {}: ", check_index + 1, sm_.Path(chk.span.file), p.line, src)),
+                               body.Details(*chk.cond)});
+        b.CreateCall(Helper("plumb_explain"), {f->getArg(0), body.ToPtr(why)});
+        b.CreateBr(done);
+        b.SetInsertPoint(done);
+      }
       // NON_COMPLIANT in the low byte; which check failed (1-based) above it.
       b.CreateRet(b.getInt32(1 | (++check_index << 8)));
       b.SetInsertPoint(cont);

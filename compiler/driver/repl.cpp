@@ -275,6 +275,7 @@ void Repl::RunRules(const std::string& only, bool explain) {
     }
     std::cout << fmt::format("{}: {}{}\n", ri->name, rt::ComplianceName(r.compliance), r.annotation.empty() ? "" : " — " + r.annotation);
     if (explain) {
+      if (!r.explanation.empty()) std::cout << "  why: " << r.explanation << "\n";
       int k = 0;
       for (auto& st : ri->decl->body) {
         if (auto* c = std::get_if<ast::CheckStmt>(&st)) {

@@ -46,6 +46,8 @@ options:
   --now TIMESTAMP         fix now() (ISO 8601) for reproducible runs
   -j, --threads N         worker threads (default: all cores)
   --max-item-bytes N      largest accepted CI (default 64 MiB)
+  --explain               for each NON_COMPLIANT evaluation, the check that decided
+                          and the values that made it false
   --emit=llvm             print the generated LLVM IR and exit
   --pack PACK.so          evaluate a pack built by `plumb build` instead of RULES
 
@@ -67,6 +69,7 @@ int CmdRun(const std::vector<std::string>& args) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_t max_item = 64u << 20;
   bool emit_llvm = false;
+  bool explain = false;
   bool in_inputs = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -133,6 +136,8 @@ int CmdRun(const std::vector<std::string>& args) {
       }
     } else if (a == "--pack") {
       pack = need("--pack");
+    } else if (a == "--explain") {
+      explain = true;
     } else if (a == "--emit=llvm") {
       emit_llvm = true;
     } else if (a == "-" || a.rfind("-", 0) != 0) {
@@ -296,6 +301,7 @@ int CmdRun(const std::vector<std::string>& args) {
     eo.threads = threads;
     eo.now_us = now_us;
     eo.progress = isatty(2) != 0;
+    eo.explain = explain;
     rt::Engine engine(types, std::move(rules), std::move(entries), eo);
     rt::InputOptions io;
     io.max_item_bytes = max_item;

@@ -96,12 +96,15 @@ struct Engine::Impl {
       ev.source = item.source;
       ev.locator = item.locator;
       ev.annotation.clear();
+      ev.explanation.clear();
       if (deleted) {
         ev.compliance = Compliance::kNotApplicable;
         ev.annotation = std::string("resource is ") + std::string(r.header.item_status);
       } else {
         w.ctx.failed = false;
         w.ctx.error.clear();
+        w.ctx.explain = opts.explain;
+        w.ctx.explanation.clear();
         PlumbSlot ann{};
         int32_t verdict = en->fn(&w.ctx, fields, rules[en->rule].params.data(), &ann) & 0xff;
         if (w.ctx.failed) {
@@ -111,6 +114,7 @@ struct Engine::Impl {
           ev.compliance = verdict == 0   ? Compliance::kCompliant
                           : verdict == 1 ? Compliance::kNonCompliant
                                          : Compliance::kNotApplicable;
+          if (verdict == 1 && opts.explain) ev.explanation = w.ctx.explanation;
           if (verdict == 1 && ann.tag == PLUMB_STRING)
             ev.annotation = TruncateAnnotation(std::string_view(reinterpret_cast<const char*>(ann.bits), ann.len), opts.max_annotation);
         }
@@ -327,6 +331,7 @@ SingleEvaluator::Result SingleEvaluator::Evaluate(std::string_view json, int rul
     st_->ctx.types = &st_->types;
     st_->ctx.now_us = st_->now_us;
     st_->ctx.json = &st_->scratch;
+    st_->ctx.explain = true;
     PlumbSlot ann{};
     int32_t v = en->fn(&st_->ctx, reinterpret_cast<const PlumbSlot*>(r.root.bits), params, &ann);
     if (st_->ctx.failed) {
@@ -338,6 +343,7 @@ SingleEvaluator::Result SingleEvaluator::Evaluate(std::string_view json, int rul
     res.compliance = verdict == 0 ? Compliance::kCompliant : verdict == 1 ? Compliance::kNonCompliant : Compliance::kNotApplicable;
     if (verdict == 1) {
       res.failed_check = v >> 8;
+      res.explanation = st_->ctx.explanation;
       if (ann.tag == PLUMB_STRING) res.annotation.assign(reinterpret_cast<const char*>(ann.bits), ann.len);
     }
     return res;

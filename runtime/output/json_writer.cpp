@@ -41,6 +41,10 @@ void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin) {
     AppendTimestampIso(buf, e.ordering_timestamp_us);
     buf.push_back('"');
   }
+  if (!e.explanation.empty()) {
+    buf.append(",\"explanation\":");
+    AppendJsonString(buf, e.explanation);
+  }
   if (with_origin) {
     buf.append(",\"source\":");
     AppendJsonString(buf, e.source);

@@ -139,8 +139,9 @@ class TableWriter final : public OutputWriter {
     ++per_rule_[r].n[c];
     ++by_place_[{e.account_id, e.region}].n[c];
     if (e.compliance == Compliance::kNonCompliant || e.compliance == Compliance::kError) {
-      rows_.push_back({r, e.compliance, e.resource_type, e.resource_id, e.account_id, e.region,
-                       e.compliance == Compliance::kError ? "ERROR: " + e.annotation : e.annotation});
+      std::string text = e.compliance == Compliance::kError ? "ERROR: " + e.annotation : e.annotation;
+      if (!e.explanation.empty()) text += "  [why: " + e.explanation + "]";
+      rows_.push_back({r, e.compliance, e.resource_type, e.resource_id, e.account_id, e.region, std::move(text)});
     }
   }
 

@@ -162,6 +162,19 @@ def main():
     check("orderingTimestamp is the capture time",
           v.get(("encrypted_volumes", "vol-0fedcba987654321a"), {}).get("orderingTimestamp") == "2023-11-02T10:15:42.118Z")
 
+    # 1b. --explain: every NON_COMPLIANT evaluation names the deciding check and its values;
+    # without it, no explanation is written.
+    rc, out, err = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--explain")
+    ex = verdicts(out)
+    nc = [d for d in ex.values() if d["complianceType"] == "NON_COMPLIANT"]
+    check("explain: every non-compliant evaluation explained",
+          nc and all(d.get("explanation", "").startswith("check ") for d in nc), nc[:2])
+    d = ex.get(("encrypted_volumes", "vol-0fedcba987654321a"), {})
+    check("explain: location and values", "stdlib/aws/ec2.plumb:" in d.get("explanation", "") and " is false" in d.get("explanation", ""), d)
+    check("explain: compliant evaluations carry none",
+          all("explanation" not in d for d in ex.values() if d["complianceType"] != "NON_COMPLIANT"))
+    check("no --explain, no explanation", all("explanation" not in d for d in v.values()))
+
     # 2. Threads: byte-identical ndjson.
     r1 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "1")
     r2 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "2")

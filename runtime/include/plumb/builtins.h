@@ -33,6 +33,10 @@ void* plumb_alloc(PlumbCtx* ctx, uint64_t bytes);
 /* Records a runtime error (message is NUL-terminated, copied). */
 void plumb_fail(PlumbCtx* ctx, const char* message);
 int64_t plumb_now(PlumbCtx* ctx);
+/* `plumb run --explain`: 1 when the evaluator wants explanations of failed
+ * checks; plumb_explain records one (text copied; the last one wins). */
+int32_t plumb_explaining(PlumbCtx* ctx);
+void plumb_explain(PlumbCtx* ctx, const PlumbSlot* text);
 
 /* ---- generic values ---- */
 /* Deep equality; absent equals nothing (absent == absent is 0). Numbers compare

@@ -26,6 +26,8 @@ struct PlumbCtx {
   int64_t now_us = 0;                          // now(), microseconds since epoch
   plumb::rt::JsonScratch* json = nullptr;      // may be null: helpers create one lazily
   plumb::rt::DecodeWarnings* warnings = nullptr;  // may be null
+  bool explain = false;     // `--explain`: record why a check failed
+  std::string explanation;  // set by plumb_explain
   bool failed = false;
   std::string error;  // first failure message
 

@@ -55,6 +55,8 @@ struct EngineOptions {
   // When true, a progress line (items, rate) is redrawn on stderr about once
   // a second after the first two seconds; the CLI sets it when stderr is a TTY.
   bool progress = false;
+  // Fill Evaluation::explanation for NON_COMPLIANT evaluations.
+  bool explain = false;
 };
 
 class Engine {
@@ -90,6 +92,7 @@ class SingleEvaluator {
     Compliance compliance = Compliance::kNotApplicable;
     std::string annotation;
     int failed_check = 0;  // 1-based index of the check that failed; 0 none
+    std::string explanation;  // that check, its location and the values that made it false
     std::string error;
   };
   Result Evaluate(std::string_view json, int rule, const PlumbSlot* params);

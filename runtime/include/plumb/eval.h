@@ -37,6 +37,7 @@ struct Evaluation {
   int64_t ordering_timestamp_us = 0;  // CI capture time, microseconds since the epoch; 0 unknown
   std::string source;                 // the input file the CI came from ("-" for stdin); may be empty
   std::string locator;                // where in it: "line 12", "configurationItems[3]"; may be empty
+  std::string explanation;            // `--explain`: the check that decided and its values; usually empty
 };
 
 // A CI that could not be read or decoded at all (no evaluation was made for it).
