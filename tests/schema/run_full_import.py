@@ -85,6 +85,12 @@ def main():
                 print("  unreadable (not JSON):",
                       ", ".join(os.path.basename(l.split(":")[0]) for l in p.stdout.splitlines() if "not JSON" in l))
 
+        # The rules evaluate on the example CIs of imported types, without decode warnings.
+        p = run(plumb, "run", "--schemas", out, os.path.join(HERE, "full_rules"), "--input",
+                os.path.join(cis, "AWS_ECS_TaskDefinition.json"))
+        if '"rule":"ecs_no_privileged"' not in p.stdout or "warning" in p.stdout + p.stderr:
+            failures.append(f"plumb run over an imported type:\n{p.stdout}{p.stderr}")
+
         # For comparison: AWS's lists and heuristics alone.
         bare = os.path.join(tmp, "bare")
         p = run(plumb, "schema", "import", props, "-o", bare)

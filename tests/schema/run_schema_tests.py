@@ -5,8 +5,9 @@
 
 - import (with and without --samples) and infer are compared with the golden
   files in tests/schema/expected/<case>/ (--bless rewrites them);
-- the imported schemas check rules (tests/schema/rules) with `plumb check`
-  and run their test blocks with `plumb test`, both through --schemas; a rule
+- the imported schemas check rules (tests/schema/rules) with `plumb check`,
+  run their test blocks with `plumb test` and evaluate them with `plumb run`,
+  all through --schemas; a rule
   reading a list as a record is rejected;
 - list / show / cover print what the checker knows;
 - bad input gives a clear error, never a crash.
@@ -106,6 +107,10 @@ def main():
         expect_in("check", p.stdout, "ok: 2 files, 4 rules")
         p = run(plumb, "test", "--schemas", imp, rules)
         expect_in("test", p.stdout + p.stderr, "4 passed, 0 failed")
+        p = run(plumb, "run", "--schemas", imp, rules, "--input", os.path.join(samples, "ecs_task_definition.json"),
+                expect_rc=1)  # 1: a NON_COMPLIANT result
+        expect_in("run", p.stdout, '"rule":"only_https_ports"')
+        expect_in("run", p.stdout, '"complianceType":"NON_COMPLIANT","annotation":"1 container(s) map other ports"')
         p = run(plumb, "check", "--schemas", imp, os.path.join(HERE, "bad_rules"), expect_rc=1)
         expect_in("check bad rule", p.stdout + p.stderr, "`configuration.ContainerDefinitions` is a list")
         # Without the imported schemas the rules do not check.
