@@ -24,5 +24,6 @@ int CmdTest(const std::vector<std::string>& args);
 int CmdRepl(const std::vector<std::string>& args);
 int CmdBuild(const std::vector<std::string>& args);
 int CmdInspect(const std::vector<std::string>& args);
+int CmdConformance(const std::vector<std::string>& args);  // driver/conformance.cpp
 
 }  // namespace plumb

@@ -28,6 +28,8 @@ commands:
   build RULES... -o pack.so
                         compile rules ahead of time into a shared-library pack
   inspect pack.so       print what a pack holds
+  conformance PACK.yaml [--input CIS...]
+                        a conformance pack template: stdlib coverage, or its evaluation
   schema import|infer|list|show|cover
                         generate schemas, print what the checker knows (`plumb schema help`)
   help                  this text
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
   if (cmd == "repl") return plumb::CmdRepl(args);
   if (cmd == "build") return plumb::CmdBuild(args);
   if (cmd == "inspect") return plumb::CmdInspect(args);
+  if (cmd == "conformance") return plumb::CmdConformance(args);
   if (cmd == "schema") return plumb::CmdSchema(args);
   if (cmd == "--version" || cmd == "version") {
     std::cout << "plumb 0.1.0\n";
