@@ -1,5 +1,7 @@
 // One configuration item: JSON text -> header + root record (see decode.h).
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "plumb/builtins.h"
@@ -45,6 +47,55 @@ int64_t CaptureTime(element v) {
   }
 }
 
+// Replaces number tokens (outside strings) that simdjson cannot represent
+// (integers of more than 19 digits that are not valid doubles either, and
+// exponents beyond double range) with `null`.
+std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced) {
+  std::string out;
+  out.reserve(in.size());
+  bool in_str = false;
+  for (size_t i = 0; i < in.size();) {
+    char c = in[i];
+    if (in_str) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < in.size()) out.push_back(in[++i]);
+      else if (c == '"') in_str = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      in_str = true;
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i + 1;
+      while (j < in.size() && (std::isdigit(static_cast<unsigned char>(in[j])) || in[j] == '.' || in[j] == 'e' || in[j] == 'E' ||
+                               in[j] == '+' || in[j] == '-'))
+        ++j;
+      std::string tok(in.substr(i, j - i));
+      size_t digits = 0;
+      for (char d : tok)
+        if (d == '.' || d == 'e' || d == 'E') break;
+        else if (std::isdigit(static_cast<unsigned char>(d))) ++digits;
+      double v = std::strtod(tok.c_str(), nullptr);
+      bool int_too_big = digits > 19 && tok.find_first_of(".eE") == std::string::npos;
+      if (int_too_big || !std::isfinite(v)) {
+        out += "null";
+        ++*replaced;
+      } else {
+        out += tok;
+      }
+      i = j;
+      continue;
+    }
+    out.push_back(c);
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace
 
 ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& roots, Arena& arena,
@@ -54,6 +105,19 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
   dc.scratch = scratch;
   element root;
   auto err = scratch->doc.parse(json.data(), json.size(), false).get(root);
+  if (err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE) {
+    // A number beyond int64 and double range (simdjson refuses the whole
+    // document): it reads as absent, like any value that does not convert,
+    // and the rest of the item is still judged.
+    size_t replaced = 0;
+    scratch->buffers[0] = ReplaceHugeNumbers(json, &replaced);
+    if (replaced) {
+      for (size_t i = 0; i < replaced; ++i)
+        if (dc.warnings) dc.warnings->Add("a number beyond the range of int64 and float64 reads as absent");
+      const std::string& fixed = scratch->buffers[0];
+      err = scratch->doc.parse(fixed.data(), fixed.size(), true).get(root);
+    }
+  }
   if (err != simdjson::SUCCESS) {
     r.message = std::string("invalid JSON: ") + simdjson::error_message(err);
     return r;
