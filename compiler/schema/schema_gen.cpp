@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace plumb::schema {
 
@@ -16,6 +17,59 @@ using nlohmann::json;
 
 namespace {
 enum : unsigned { kKindString = 1, kKindInt = 2, kKindFloat = 4, kKindBool = 8, kKindNested = 16 };
+// What a sample string looks like; a path gets timestamp/ip/cidr only when
+// every non-empty string seen there does (inference from samples alone).
+enum : unsigned { kShapeTimestamp = 1, kShapeIp = 2, kShapeCidr = 4 };
+
+bool IsIpText(std::string_view s) {
+  if (s.empty() || s.size() > 45) return false;
+  if (s.find(':') != std::string_view::npos) {  // IPv6: hex digits, colons (and a dotted tail)
+    int colons = 0;
+    for (char c : s) {
+      if (c == ':')
+        ++colons;
+      else if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.')
+        return false;
+    }
+    return colons >= 2;
+  }
+  int parts = 0;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t j = s.find('.', i);
+    if (j == std::string_view::npos) j = s.size();
+    std::string_view p = s.substr(i, j - i);
+    if (p.empty() || p.size() > 3) return false;
+    int v = 0;
+    for (char c : p) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+      v = v * 10 + (c - '0');
+    }
+    if (v > 255) return false;
+    ++parts;
+    i = j + 1;
+  }
+  return parts == 4;
+}
+
+unsigned StringShape(const std::string& s) {
+  unsigned shape = 0;
+  // 2024-03-02T10:15:00Z, 2024-03-02T10:15:00.000+00:00, 2024-03-02 10:15:00
+  auto digits = [&](size_t a, size_t n) {
+    for (size_t k = a; k < a + n; ++k)
+      if (k >= s.size() || !std::isdigit(static_cast<unsigned char>(s[k]))) return false;
+    return true;
+  };
+  if (s.size() >= 19 && digits(0, 4) && s[4] == '-' && digits(5, 2) && s[7] == '-' && digits(8, 2) &&
+      (s[10] == 'T' || s[10] == ' ') && digits(11, 2) && s[13] == ':' && digits(14, 2))
+    shape |= kShapeTimestamp;
+  if (IsIpText(s)) shape |= kShapeIp;
+  size_t slash = s.find('/');
+  if (slash != std::string::npos && slash + 1 < s.size() && slash + 4 >= s.size() &&
+      digits(slash + 1, s.size() - slash - 1) && IsIpText(std::string_view(s).substr(0, slash)))
+    shape |= kShapeCidr;
+  return shape;
+}
 
 bool EndsWith(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
@@ -73,10 +127,13 @@ void WalkElement(Node& n, const json& e, Stats* st) {
       break;
     case json::value_t::string: {
       json d;
-      if (!n.children.empty() && DecodeEmbedded(e.get<std::string>(), d) && d.is_object())
+      const std::string& text = e.get_ref<const std::string&>();
+      if (!n.children.empty() && DecodeEmbedded(text, d) && d.is_object()) {
         WalkObject(n, d, st);
-      else
+      } else {
         n.kinds |= kKindString;
+        if (!text.empty()) n.str_shapes &= StringShape(text);
+      }
       break;
     }
     case json::value_t::boolean:
@@ -228,6 +285,8 @@ std::string SchemaBuilder::TypeOf(const std::string& name, const Node& n, int in
     unsigned k = n.kinds;
     if (n.seen_object || (k & kKindNested))
       elem = "json";
+    else if (k == kKindString && n.str_shapes != ~0u && n.str_shapes)
+      elem = (n.str_shapes & kShapeCidr) ? "cidr" : (n.str_shapes & kShapeIp) ? "ip" : "timestamp";
     else if (k == kKindString)
       elem = "string";
     else if (k == kKindInt)

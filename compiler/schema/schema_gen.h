@@ -36,6 +36,7 @@ struct Node {
   bool seen_object = false;        // an object here (or as a list element)
   bool seen_plain = false;         // a value here that was not an array
   unsigned kinds = 0;              // bit per scalar JSON kind seen (see kKind* in the .cpp)
+  unsigned str_shapes = ~0u;       // shapes every non-empty string here had (kShape* in the .cpp)
 };
 
 struct Stats {

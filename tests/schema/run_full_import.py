@@ -14,6 +14,7 @@ project. Otherwise:
   tests/schema/full_rules, rules over imported types);
 - `plumb schema cover` types every readable example CI without a single
   unknown path or a value of another shape.
+- `plumb schema infer` of the example CIs alone checks and types them too.
 Counts are printed; the import without samples is reported for comparison.
 """
 
@@ -90,6 +91,17 @@ def main():
                 os.path.join(cis, "AWS_ECS_TaskDefinition.json"))
         if '"rule":"ecs_no_privileged"' not in p.stdout or "warning" in p.stdout + p.stderr:
             failures.append(f"plumb run over an imported type:\n{p.stdout}{p.stderr}")
+
+        # A schema inferred from the example CIs alone checks and types them too.
+        inf = os.path.join(tmp, "inferred")
+        p = run(plumb, "schema", "infer", cis, "-o", inf)
+        print("infer:", p.stdout.strip())
+        q = run(plumb, "check", "--schemas", inf, os.path.join(REPO, "examples", "rules"))
+        c = run(plumb, "schema", "cover", "--schemas", inf, cis)
+        summary = c.stdout.strip().splitlines()[-1] if c.stdout.strip() else ""
+        print("  example CIs:", summary)
+        if p.returncode or q.returncode or " 0 unknown field paths, 0 paths of another shape" not in summary:
+            failures.append(f"infer from the example CIs:\n{p.stderr}{q.stdout}{q.stderr}{c.stdout}")
 
         # For comparison: AWS's lists and heuristics alone.
         bare = os.path.join(tmp, "bare")
