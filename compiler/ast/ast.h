@@ -26,10 +26,18 @@ struct TypeExpr;
 using TypeExprPtr = std::unique_ptr<TypeExpr>;
 
 // ---- expressions -----------------------------------------------------------
-struct IntLit { int64_t value; };
-struct FloatLit { double value; };
-struct DurationLit { int64_t micros; };
-struct BoolLit { bool value; };
+struct IntLit {
+  int64_t value;
+};
+struct FloatLit {
+  double value;
+};
+struct DurationLit {
+  int64_t micros;
+};
+struct BoolLit {
+  bool value;
+};
 struct NullLit {};
 // "text {expr} text": parts alternate; a part is literal text or an expression.
 struct StringPart {
@@ -41,7 +49,9 @@ struct StringLit {
   bool IsPlain() const { return parts.empty() || (parts.size() == 1 && !parts[0].expr); }
   std::string PlainText() const { return parts.empty() ? std::string() : parts[0].text; }
 };
-struct NameRef { std::string name; };
+struct NameRef {
+  std::string name;
+};
 // A lambda (only as an argument) or a plain argument.
 struct Arg {
   std::vector<std::string> params;  // non-empty: a lambda `p => body`
@@ -61,25 +71,71 @@ struct Call {  // name(args)
   Span callee_span;
   std::vector<Arg> args;
 };
-struct Index { ExprPtr object, index; };
+struct Index {
+  ExprPtr object, index;
+};
 enum class UnaryOp { kNeg, kNot };
-struct Unary { UnaryOp op; ExprPtr operand; };
-enum class BinaryOp { kMul, kDiv, kMod, kAdd, kSub, kCoalesce, kLt, kLe, kGt, kGe, kEq, kNe, kIn, kNotIn, kAnd, kOr };
-struct Binary { BinaryOp op; ExprPtr lhs, rhs; Span op_span; };
-struct If { ExprPtr cond, then_expr, else_expr; };
-struct ListLit { std::vector<ExprPtr> items; };
-struct MapEntry { std::string key; Span key_span; ExprPtr value; };
-struct MapLit { std::vector<MapEntry> entries; };
+struct Unary {
+  UnaryOp op;
+  ExprPtr operand;
+};
+enum class BinaryOp {
+  kMul,
+  kDiv,
+  kMod,
+  kAdd,
+  kSub,
+  kCoalesce,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kEq,
+  kNe,
+  kIn,
+  kNotIn,
+  kAnd,
+  kOr
+};
+struct Binary {
+  BinaryOp op;
+  ExprPtr lhs, rhs;
+  Span op_span;
+};
+struct If {
+  ExprPtr cond, then_expr, else_expr;
+};
+struct ListLit {
+  std::vector<ExprPtr> items;
+};
+struct MapEntry {
+  std::string key;
+  Span key_span;
+  ExprPtr value;
+};
+struct MapLit {
+  std::vector<MapEntry> entries;
+};
 // Tests only: `base with { a.b[0]: v }`.
-struct PathSeg { std::string key; int64_t index = -1; };  // index >= 0: list index
-struct Update { std::vector<PathSeg> path; Span path_span; ExprPtr value; };
-struct With { ExprPtr base; std::vector<Update> updates; };
+struct PathSeg {
+  std::string key;
+  int64_t index = -1;
+};  // index >= 0: list index
+struct Update {
+  std::vector<PathSeg> path;
+  Span path_span;
+  ExprPtr value;
+};
+struct With {
+  ExprPtr base;
+  std::vector<Update> updates;
+};
 
 struct Expr {
   NodeId id;
   Span span;
-  std::variant<IntLit, FloatLit, DurationLit, BoolLit, NullLit, StringLit, NameRef, Member, Call, Index, Unary,
-               Binary, If, ListLit, MapLit, With>
+  std::variant<IntLit, FloatLit, DurationLit, BoolLit, NullLit, StringLit, NameRef, Member, Call, Index,
+               Unary, Binary, If, ListLit, MapLit, With>
       node;
 };
 
@@ -89,7 +145,9 @@ struct NamedTypeExpr {
   std::string name;  // dotted, e.g. "list", "AWS::EC2::SecurityGroup.IpPermission"
   std::vector<TypeExprPtr> args;
 };
-struct RecordTypeExpr { std::vector<FieldDecl> fields; };
+struct RecordTypeExpr {
+  std::vector<FieldDecl> fields;
+};
 struct TypeExpr {
   NodeId id;
   Span span;
@@ -227,7 +285,7 @@ struct ResourceDecl {
 using Decl = std::variant<RuleDecl, FnDecl, TestDecl, TypeDecl, ResourceDecl>;
 
 struct Import {
-  std::string package;          // a.b
+  std::string package;             // a.b
   std::vector<std::string> names;  // empty: the whole package
   std::vector<Span> name_spans;
   Span span;

@@ -12,22 +12,38 @@ struct Overloaded : Ts... {
 
 const char* OpName(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kMod: return "%";
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kCoalesce: return "??";
-    case BinaryOp::kLt: return "<";
-    case BinaryOp::kLe: return "<=";
-    case BinaryOp::kGt: return ">";
-    case BinaryOp::kGe: return ">=";
-    case BinaryOp::kEq: return "==";
-    case BinaryOp::kNe: return "!=";
-    case BinaryOp::kIn: return "in";
-    case BinaryOp::kNotIn: return "not in";
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kOr: return "or";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kMod:
+      return "%";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kCoalesce:
+      return "??";
+    case BinaryOp::kLt:
+      return "<";
+    case BinaryOp::kLe:
+      return "<=";
+    case BinaryOp::kGt:
+      return ">";
+    case BinaryOp::kGe:
+      return ">=";
+    case BinaryOp::kEq:
+      return "==";
+    case BinaryOp::kNe:
+      return "!=";
+    case BinaryOp::kIn:
+      return "in";
+    case BinaryOp::kNotIn:
+      return "not in";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kOr:
+      return "or";
   }
   return "?";
 }
@@ -44,10 +60,14 @@ class Dumper {
   static std::string Quote(const std::string& s) {
     std::string o = "\"";
     for (char c : s) {
-      if (c == '"' || c == '\\') o += '\\', o += c;
-      else if (c == '\n') o += "\\n";
-      else if (c == '\t') o += "\\t";
-      else o += c;
+      if (c == '"' || c == '\\')
+        o += '\\', o += c;
+      else if (c == '\n')
+        o += "\\n";
+      else if (c == '\t')
+        o += "\\t";
+      else
+        o += c;
     }
     return o + "\"";
   }
@@ -106,8 +126,10 @@ class Dumper {
               }
               Line(indent, e.span, "Interpolation");
               for (auto& p : s.parts) {
-                if (p.expr) Expr(*p.expr, indent + 1);
-                else Line(indent + 1, e.span, "Text " + Quote(p.text));
+                if (p.expr)
+                  Expr(*p.expr, indent + 1);
+                else
+                  Line(indent + 1, e.span, "Text " + Quote(p.text));
               }
             },
             [&](const NameRef& n) { Line(indent, e.span, "Name " + n.name); },
@@ -156,7 +178,8 @@ class Dumper {
               Expr(*w.base, indent + 1);
               for (auto& u : w.updates) {
                 std::string p;
-                for (auto& s : u.path) p += s.index >= 0 ? fmt::format("[{}]", s.index) : (p.empty() ? "" : ".") + s.key;
+                for (auto& s : u.path)
+                  p += s.index >= 0 ? fmt::format("[{}]", s.index) : (p.empty() ? "" : ".") + s.key;
                 Line(indent + 1, u.path_span, "Update " + p);
                 Expr(*u.value, indent + 2);
               }
@@ -181,81 +204,84 @@ class Dumper {
       Line(1, imp.span, "Import " + imp.package + names);
     }
     for (auto& d : m.decls) {
-      std::visit(
-          Overloaded{
-              [&](const RuleDecl& r) {
-                std::string types;
-                for (auto& t : r.for_types) types += (types.empty() ? "" : ", ") + t.name + (t.as_json ? " as json" : "");
-                Line(1, r.span, "Rule " + r.name + " for " + types);
-                if (!r.doc.empty()) Line(2, r.span, "Doc " + Quote(r.doc));
-                Annotations(r.annotations, 2);
-                if (r.when) {
-                  Line(2, r.when->span, "When");
-                  Expr(*r.when, 3);
-                }
-                for (auto& p : r.params) {
-                  Line(2, p.span, "Param " + p.name);
-                  Type(*p.type, 3);
-                  if (p.default_value) Expr(*p.default_value, 3);
-                }
-                for (auto& s : r.body) {
-                  if (auto* l = std::get_if<LetStmt>(&s)) {
-                    Let(*l, 2);
-                  } else {
-                    auto& c = std::get<CheckStmt>(s);
-                    Line(2, c.span, "Check");
-                    Expr(*c.cond, 3);
-                    if (c.message) {
-                      std::string msg;
-                      for (auto& p : c.message->parts) msg += p.expr ? "{" + std::string(sm_.Slice(p.expr->span)) + "}" : p.text;
-                      Line(3, c.message_span, "Else " + Quote(msg));
-                    }
-                  }
-                }
-              },
-              [&](const FnDecl& f) {
-                Line(1, f.span, "Fn " + f.name);
-                for (auto& p : f.params) {
-                  Line(2, p.span, "Param " + p.name);
-                  Type(*p.type, 3);
-                }
-                Line(2, f.ret->span, "Returns");
-                Type(*f.ret, 3);
-                for (auto& l : f.lets) Let(l, 2);
-                Expr(*f.body, 2);
-              },
-              [&](const TestDecl& t) {
-                Line(1, t.span, "Test " + Quote(t.name));
-                for (auto& s : t.body) {
-                  if (auto* l = std::get_if<LetStmt>(&s)) {
-                    Let(*l, 2);
-                  } else {
-                    auto& x = std::get<ExpectStmt>(s);
-                    Line(2, x.span, "Expect " + x.rule + " is " + x.verdict + (x.containing ? " containing " + Quote(*x.containing) : ""));
-                    for (auto& a : x.args) {
-                      Line(3, a.span, "Arg " + a.name);
-                      Expr(*a.value, 4);
-                    }
-                    Expr(*x.subject, 3);
-                  }
-                }
-              },
-              [&](const TypeDecl& t) {
-                Line(1, t.span, "TypeDecl " + t.name);
-                Annotations(t.annotations, 2);
-                for (auto& f : t.fields) Field(f, 2);
-              },
-              [&](const ResourceDecl& r) {
-                Line(1, r.span, "Resource " + r.type_name);
-                Annotations(r.annotations, 2);
-                for (auto& f : r.fields) Field(f, 2);
-                for (auto& t : r.types) {
-                  Line(2, t.span, "TypeDecl " + t.name);
-                  for (auto& f : t.fields) Field(f, 3);
-                }
-              },
-          },
-          d);
+      std::visit(Overloaded{
+                     [&](const RuleDecl& r) {
+                       std::string types;
+                       for (auto& t : r.for_types)
+                         types += (types.empty() ? "" : ", ") + t.name + (t.as_json ? " as json" : "");
+                       Line(1, r.span, "Rule " + r.name + " for " + types);
+                       if (!r.doc.empty()) Line(2, r.span, "Doc " + Quote(r.doc));
+                       Annotations(r.annotations, 2);
+                       if (r.when) {
+                         Line(2, r.when->span, "When");
+                         Expr(*r.when, 3);
+                       }
+                       for (auto& p : r.params) {
+                         Line(2, p.span, "Param " + p.name);
+                         Type(*p.type, 3);
+                         if (p.default_value) Expr(*p.default_value, 3);
+                       }
+                       for (auto& s : r.body) {
+                         if (auto* l = std::get_if<LetStmt>(&s)) {
+                           Let(*l, 2);
+                         } else {
+                           auto& c = std::get<CheckStmt>(s);
+                           Line(2, c.span, "Check");
+                           Expr(*c.cond, 3);
+                           if (c.message) {
+                             std::string msg;
+                             for (auto& p : c.message->parts)
+                               msg += p.expr ? "{" + std::string(sm_.Slice(p.expr->span)) + "}" : p.text;
+                             Line(3, c.message_span, "Else " + Quote(msg));
+                           }
+                         }
+                       }
+                     },
+                     [&](const FnDecl& f) {
+                       Line(1, f.span, "Fn " + f.name);
+                       for (auto& p : f.params) {
+                         Line(2, p.span, "Param " + p.name);
+                         Type(*p.type, 3);
+                       }
+                       Line(2, f.ret->span, "Returns");
+                       Type(*f.ret, 3);
+                       for (auto& l : f.lets) Let(l, 2);
+                       Expr(*f.body, 2);
+                     },
+                     [&](const TestDecl& t) {
+                       Line(1, t.span, "Test " + Quote(t.name));
+                       for (auto& s : t.body) {
+                         if (auto* l = std::get_if<LetStmt>(&s)) {
+                           Let(*l, 2);
+                         } else {
+                           auto& x = std::get<ExpectStmt>(s);
+                           Line(2, x.span,
+                                "Expect " + x.rule + " is " + x.verdict +
+                                    (x.containing ? " containing " + Quote(*x.containing) : ""));
+                           for (auto& a : x.args) {
+                             Line(3, a.span, "Arg " + a.name);
+                             Expr(*a.value, 4);
+                           }
+                           Expr(*x.subject, 3);
+                         }
+                       }
+                     },
+                     [&](const TypeDecl& t) {
+                       Line(1, t.span, "TypeDecl " + t.name);
+                       Annotations(t.annotations, 2);
+                       for (auto& f : t.fields) Field(f, 2);
+                     },
+                     [&](const ResourceDecl& r) {
+                       Line(1, r.span, "Resource " + r.type_name);
+                       Annotations(r.annotations, 2);
+                       for (auto& f : r.fields) Field(f, 2);
+                       for (auto& t : r.types) {
+                         Line(2, t.span, "TypeDecl " + t.name);
+                         for (auto& f : t.fields) Field(f, 3);
+                       }
+                     },
+                 },
+                 d);
     }
   }
 
@@ -267,6 +293,8 @@ class Dumper {
 }  // namespace
 
 void DumpModule(const Module& m, const SourceManager& sm, std::ostream& out) { Dumper(sm, out).Module(m); }
-void DumpExpr(const Expr& e, const SourceManager& sm, std::ostream& out, int indent) { Dumper(sm, out).Expr(e, indent); }
+void DumpExpr(const Expr& e, const SourceManager& sm, std::ostream& out, int indent) {
+  Dumper(sm, out).Expr(e, indent);
+}
 
 }  // namespace plumb::ast

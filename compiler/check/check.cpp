@@ -52,7 +52,8 @@ void Checker::Run(const CheckOptions&) {
   for (auto& mp : prog_->modules) {
     for (auto& imp : mp->imports) {
       if (!packages.count(imp.package)) {
-        auto& d = diags_->Report(DiagCode::kUnknownImport, imp.span, fmt::format("no package `{}` is loaded", imp.package));
+        auto& d = diags_->Report(DiagCode::kUnknownImport, imp.span,
+                                 fmt::format("no package `{}` is loaded", imp.package));
         std::vector<std::string> cands(packages.begin(), packages.end());
         if (auto c = ClosestMatch(imp.package, cands)) Note(d, fmt::format("did you mean `{}`?", *c));
         continue;
@@ -73,8 +74,10 @@ void Checker::Run(const CheckOptions&) {
     for (auto& d : mp->decls)
       if (auto* r = std::get_if<ast::RuleDecl>(&d)) {
         if (rule_names.count(r->name)) {
-          auto& dg = diags_->Report(DiagCode::kDuplicateDecl, r->name_span, fmt::format("rule `{}` is declared twice", r->name));
-          if (auto* first = prog_->FindRule(r->name)) dg.notes.push_back({first->decl->name_span, "first declared here"});
+          auto& dg = diags_->Report(DiagCode::kDuplicateDecl, r->name_span,
+                                    fmt::format("rule `{}` is declared twice", r->name));
+          if (auto* first = prog_->FindRule(r->name))
+            dg.notes.push_back({first->decl->name_span, "first declared here"});
           continue;
         }
         rule_names.insert(r->name);
@@ -105,7 +108,8 @@ void Checker::CheckImportCycles() {
         }
         cycle += q;
         if (reported.insert(q).second)
-          diags_->Report(DiagCode::kImportCycle, span, fmt::format("packages import each other in a cycle: {}", cycle));
+          diags_->Report(DiagCode::kImportCycle, span,
+                         fmt::format("packages import each other in a cycle: {}", cycle));
       } else if (state[q] == 0) {
         visit(q);
       }
@@ -124,7 +128,8 @@ void Checker::RegisterFunctions() {
       if (!f) continue;
       std::string qn = mp->package.empty() ? f->name : mp->package + "." + f->name;
       if (fns_by_name_.count(qn)) {
-        auto& dg = diags_->Report(DiagCode::kDuplicateDecl, f->name_span, fmt::format("function `{}` is declared twice", qn));
+        auto& dg = diags_->Report(DiagCode::kDuplicateDecl, f->name_span,
+                                  fmt::format("function `{}` is declared twice", qn));
         dg.notes.push_back({fns_by_name_[qn]->decl->name_span, "first declared here"});
         continue;
       }
@@ -136,7 +141,8 @@ void Checker::RegisterFunctions() {
       std::set<std::string> pnames;
       for (auto& p : f->params) {
         if (!pnames.insert(p.name).second)
-          diags_->Report(DiagCode::kDuplicateDecl, p.span, fmt::format("parameter `{}` is declared twice", p.name));
+          diags_->Report(DiagCode::kDuplicateDecl, p.span,
+                         fmt::format("parameter `{}` is declared twice", p.name));
         info->params.push_back(ResolveType(*p.type, s, f->name + "." + p.name));
       }
       for (auto& a : f->annotations) {
@@ -176,13 +182,15 @@ void Checker::CheckFnBody(FnInfo& fn) {
   for (auto& l : fn.decl->lets) {
     for (auto& sc : scopes_)
       if (sc.count(l.name))
-        diags_->Report(DiagCode::kShadowedName, l.name_span, fmt::format("`{}` hides an earlier binding", l.name));
+        diags_->Report(DiagCode::kShadowedName, l.name_span,
+                       fmt::format("`{}` hides an earlier binding", l.name));
     TypeRef t = Expr(*l.value);
     if (l.type) {
       TypeRef want = ResolveType(*l.type, Scope{module_, ""});
       if (!Coerce(*l.value, want) && !Assignable(t, want))
-        diags_->Report(DiagCode::kTypeMismatch, l.value->span,
-                       fmt::format("`{}` is declared `{}` but its value is `{}`", l.name, TypeName(want), TypeName(t)));
+        diags_->Report(
+            DiagCode::kTypeMismatch, l.value->span,
+            fmt::format("`{}` is declared `{}` but its value is `{}`", l.name, TypeName(want), TypeName(t)));
       t = want;
     }
     Binding b;
@@ -195,10 +203,12 @@ void Checker::CheckFnBody(FnInfo& fn) {
   TypeRef body = Expr(*fn.decl->body);
   if (!Coerce(*fn.decl->body, fn.ret) && !Assignable(body, fn.ret)) {
     if (body->optional && Assignable(prog_->types.Required(body), fn.ret)) {
-      RequirePresent(*fn.decl->body, body, fmt::format("`{}` returns `{}`", fn.decl->name, TypeName(fn.ret)), nullptr);
+      RequirePresent(*fn.decl->body, body, fmt::format("`{}` returns `{}`", fn.decl->name, TypeName(fn.ret)),
+                     nullptr);
     } else {
       diags_->Report(DiagCode::kTypeMismatch, fn.decl->body->span,
-                     fmt::format("`{}` returns `{}` but its body is `{}`", fn.decl->name, TypeName(fn.ret), TypeName(body)));
+                     fmt::format("`{}` returns `{}` but its body is `{}`", fn.decl->name, TypeName(fn.ret),
+                                 TypeName(body)));
     }
   }
   for (auto& [id, u] : uses)
@@ -224,9 +234,11 @@ void Checker::CheckRecursion() {
           if (on) cycle += s->decl->name + " -> ";
         }
         cycle += g->decl->name;
-        auto& d = diags_->Report(DiagCode::kRecursiveFunction, g->decl->name_span,
-                                 fmt::format("function `{}` is recursive ({}); Plumb functions may not recurse, so every rule terminates",
-                                             g->decl->name, cycle));
+        auto& d = diags_->Report(
+            DiagCode::kRecursiveFunction, g->decl->name_span,
+            fmt::format(
+                "function `{}` is recursive ({}); Plumb functions may not recurse, so every rule terminates",
+                g->decl->name, cycle));
         (void)d;
         const_cast<FnInfo*>(g)->ok = false;
       } else if (state[g] == 0) {
@@ -266,21 +278,26 @@ void Checker::ReadAnnotations(RuleInfo& info) {
           if (a.args[0].text == s) ok = true;
       }
       if (!ok) {
-        auto& d = diags_->Report(DiagCode::kBadAnnotation, a.span, "`@severity` takes one of low, medium, high, critical");
+        auto& d = diags_->Report(DiagCode::kBadAnnotation, a.span,
+                                 "`@severity` takes one of low, medium, high, critical");
         if (a.args.size() == 1) {
           std::vector<std::string> c(std::begin(kSeverities), std::end(kSeverities));
-          if (auto m = ClosestMatch(a.args[0].text, c)) d.notes.push_back({std::nullopt, fmt::format("did you mean `{}`?", *m)});
+          if (auto m = ClosestMatch(a.args[0].text, c))
+            d.notes.push_back({std::nullopt, fmt::format("did you mean `{}`?", *m)});
         }
       } else {
         info.severity = a.args[0].text;
       }
     } else if (a.name == "controls") {
-      if (a.args.empty()) diags_->Report(DiagCode::kBadAnnotation, a.span, "`@controls` takes one or more strings");
+      if (a.args.empty())
+        diags_->Report(DiagCode::kBadAnnotation, a.span, "`@controls` takes one or more strings");
       for (auto& arg : a.args) info.controls.push_back(arg.text);
     } else {
-      auto& d = diags_->Report(DiagCode::kUnknownAnnotation, a.span, fmt::format("unknown annotation `@{}`", a.name));
+      auto& d = diags_->Report(DiagCode::kUnknownAnnotation, a.span,
+                               fmt::format("unknown annotation `@{}`", a.name));
       std::vector<std::string> known = {"managed", "severity", "controls", "remediation", "description"};
-      if (auto m = ClosestMatch(a.name, known)) d.notes.push_back({std::nullopt, fmt::format("did you mean `@{}`?", *m)});
+      if (auto m = ClosestMatch(a.name, known))
+        d.notes.push_back({std::nullopt, fmt::format("did you mean `@{}`?", *m)});
     }
   }
 }
@@ -301,7 +318,9 @@ void Checker::CheckRule(const ast::RuleDecl& r, const ast::Module& m) {
     pi.name = p.name;
     pi.span = p.name_span;
     pi.type = prog_->types.Required(ResolveType(*p.type, Scope{&m, ""}, r.name + "." + p.name));
-    if (seen.count(p.name)) diags_->Report(DiagCode::kDuplicateDecl, p.name_span, fmt::format("parameter `{}` is declared twice", p.name));
+    if (seen.count(p.name))
+      diags_->Report(DiagCode::kDuplicateDecl, p.name_span,
+                     fmt::format("parameter `{}` is declared twice", p.name));
     seen.insert(p.name);
     if (p.default_value) {
       side_ = &pi.default_side;
@@ -311,7 +330,8 @@ void Checker::CheckRule(const ast::RuleDecl& r, const ast::Module& m) {
       TypeRef t = Expr(*p.default_value);
       if (!Coerce(*p.default_value, pi.type) && !Assignable(t, pi.type))
         diags_->Report(DiagCode::kTypeMismatch, p.default_value->span,
-                       fmt::format("the default of `{}` must be `{}`, found `{}`", p.name, TypeName(pi.type), TypeName(t)));
+                       fmt::format("the default of `{}` must be `{}`, found `{}`", p.name, TypeName(pi.type),
+                                   TypeName(t)));
       pi.default_value = p.default_value.get();
     }
     info->params.push_back(std::move(pi));
@@ -332,14 +352,17 @@ void Checker::CheckRule(const ast::RuleDecl& r, const ast::Module& m) {
     } else {
       inst.root = prog_->RootFor(ft.name, false);
       if (!inst.root) {
-        auto& d = diags_->Report(DiagCode::kUnknownResourceType, ft.span, fmt::format("no schema for resource type `{}`", ft.name));
+        auto& d = diags_->Report(DiagCode::kUnknownResourceType, ft.span,
+                                 fmt::format("no schema for resource type `{}`", ft.name));
         std::vector<std::string> cands;
         for (auto& [n, _] : prog_->resource_roots) cands.push_back(n);
         if (auto c = ClosestMatch(ft.name, cands)) {
           Note(d, fmt::format("did you mean `{}`?", *c));
           d.fixits.push_back({ft.span, *c});
         } else {
-          Note(d, fmt::format("write `for {} as json` to judge it without a schema, or add a schema (`plumb schema import`)", ft.name));
+          Note(d, fmt::format("write `for {} as json` to judge it without a schema, or add a schema (`plumb "
+                              "schema import`)",
+                              ft.name));
         }
         continue;
       }
@@ -365,12 +388,14 @@ void Checker::CheckRule(const ast::RuleDecl& r, const ast::Module& m) {
           std::vector<std::string> missing;
           for (size_t j = 0; j < per.size(); ++j)
             for (auto& dj : per[j].all())
-              if (dj.code == d.code && dj.span.begin == d.span.begin) missing.push_back(info->insts[j].resource_type);
+              if (dj.code == d.code && dj.span.begin == d.span.begin)
+                missing.push_back(info->insts[j].resource_type);
           if (missing.size() < per.size()) {
             std::string list;
             for (auto& t : missing) list += (list.empty() ? "`" : ", `") + t + "`";
             diags_->Report(DiagCode::kPropertyNotShared, d.span,
-                           fmt::format("`{}` is not a property of {}; a rule for several types may only use what all of them have",
+                           fmt::format("`{}` is not a property of {}; a rule for several types may only use "
+                                       "what all of them have",
                                        std::string(sm_.Slice(d.span)), list));
             reported.insert(key);
             continue;
@@ -415,14 +440,17 @@ void Checker::CheckRuleInst(RuleInfo& info, RuleInst& inst) {
         TypeRef want = ResolveType(*l->type, Scope{module_, ""});
         if (!Coerce(*l->value, want) && !Assignable(t, want))
           diags_->Report(DiagCode::kTypeMismatch, l->value->span,
-                         fmt::format("`{}` is declared `{}` but its value is `{}`", l->name, TypeName(want), TypeName(t)));
+                         fmt::format("`{}` is declared `{}` but its value is `{}`", l->name, TypeName(want),
+                                     TypeName(t)));
         t = want;
       }
       for (auto& s : scopes_)
         if (s.count(l->name))
-          diags_->Report(DiagCode::kShadowedName, l->name_span, fmt::format("`{}` hides an earlier binding", l->name));
+          diags_->Report(DiagCode::kShadowedName, l->name_span,
+                         fmt::format("`{}` hides an earlier binding", l->name));
       if (root_->Find(l->name) >= 0)
-        diags_->Report(DiagCode::kShadowedName, l->name_span, fmt::format("`{}` hides the configuration item field `{}`", l->name, l->name));
+        diags_->Report(DiagCode::kShadowedName, l->name_span,
+                       fmt::format("`{}` hides the configuration item field `{}`", l->name, l->name));
       Binding b;
       b.kind = BindKind::kLet;
       b.var = static_cast<int>(l->id);
@@ -469,14 +497,18 @@ void Checker::CheckTest(const ast::TestDecl& t, const ast::Module& m) {
     auto& x = std::get<ast::ExpectStmt>(st);
     TypeRef subj = Expr(*x.subject);
     if (subj->kind != TK::kJson && subj->kind != TK::kError)
-      diags_->Report(DiagCode::kTypeMismatch, x.subject->span,
-                     fmt::format("`expect ... on` takes a configuration item (a fixture or inline JSON), found `{}`", TypeName(subj)));
+      diags_->Report(
+          DiagCode::kTypeMismatch, x.subject->span,
+          fmt::format("`expect ... on` takes a configuration item (a fixture or inline JSON), found `{}`",
+                      TypeName(subj)));
     static const char* kVerdicts[] = {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"};
     bool vok = false;
     for (auto* v : kVerdicts) vok |= x.verdict == v;
     if (!vok) {
-      auto& d = diags_->Report(DiagCode::kBadVerdict, x.verdict_span,
-                               fmt::format("`{}` is not a verdict; expected COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE", x.verdict));
+      auto& d = diags_->Report(
+          DiagCode::kBadVerdict, x.verdict_span,
+          fmt::format("`{}` is not a verdict; expected COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE",
+                      x.verdict));
       if (auto c = ClosestMatch(x.verdict, {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"})) {
         Note(d, fmt::format("did you mean `{}`?", *c));
         d.fixits.push_back({x.verdict_span, *c});
@@ -501,7 +533,8 @@ void Checker::CheckTest(const ast::TestDecl& t, const ast::Module& m) {
       for (auto& pi : rule->params)
         if (pi.name == a.name) p = &pi;
       if (!p) {
-        auto& d = diags_->Report(DiagCode::kUnknownParam, a.span, fmt::format("rule `{}` has no parameter `{}`", rule->name, a.name));
+        auto& d = diags_->Report(DiagCode::kUnknownParam, a.span,
+                                 fmt::format("rule `{}` has no parameter `{}`", rule->name, a.name));
         std::vector<std::string> names;
         for (auto& pi : rule->params) names.push_back(pi.name);
         if (auto c = ClosestMatch(a.name, names)) Note(d, fmt::format("did you mean `{}`?", *c));
@@ -513,7 +546,8 @@ void Checker::CheckTest(const ast::TestDecl& t, const ast::Module& m) {
       in_test_ = saved;
       if (!ok)
         diags_->Report(DiagCode::kTypeMismatch, a.value->span,
-                       fmt::format("parameter `{}` of `{}` is `{}`, found `{}`", a.name, rule->name, TypeName(p->type), TypeName(at)));
+                       fmt::format("parameter `{}` of `{}` is `{}`, found `{}`", a.name, rule->name,
+                                   TypeName(p->type), TypeName(at)));
     }
   }
   in_test_ = false;

@@ -30,24 +30,67 @@ namespace plumb::check {
 enum class Builtin {
   kNone,
   // functions
-  kExists, kNow, kToInt, kToFloat, kToString, kToBool, kToTimestamp, kToDuration, kToCidr, kToIp, kToJson,
-  kUrlDecode, kIamPolicy, kFixture,
+  kExists,
+  kNow,
+  kToInt,
+  kToFloat,
+  kToString,
+  kToBool,
+  kToTimestamp,
+  kToDuration,
+  kToCidr,
+  kToIp,
+  kToJson,
+  kUrlDecode,
+  kIamPolicy,
+  kFixture,
   // list (and map with two-parameter lambdas)
-  kAny, kAll, kNoneOf, kCount, kFilter, kMap, kIsEmpty, kLength, kContains, kJoin, kFirst, kKeys, kValues, kGet,
+  kAny,
+  kAll,
+  kNoneOf,
+  kCount,
+  kFilter,
+  kMap,
+  kIsEmpty,
+  kLength,
+  kContains,
+  kJoin,
+  kFirst,
+  kKeys,
+  kValues,
+  kGet,
   // string
-  kStartsWith, kEndsWith, kStrContains, kLower, kUpper, kSplit, kStrLength, kMatches, kTrim,
+  kStartsWith,
+  kEndsWith,
+  kStrContains,
+  kLower,
+  kUpper,
+  kSplit,
+  kStrLength,
+  kMatches,
+  kTrim,
   // network
-  kCidrContains, kIsWorld, kIsPrivate,
+  kCidrContains,
+  kIsWorld,
+  kIsPrivate,
   // json
-  kAsString, kAsInt, kAsFloat, kAsBool, kAsList, kJsonKeys, kIsNull, kIsObject, kIsList,
+  kAsString,
+  kAsInt,
+  kAsFloat,
+  kAsBool,
+  kAsList,
+  kJsonKeys,
+  kIsNull,
+  kIsObject,
+  kIsList,
 };
 const char* BuiltinName(Builtin b);
 
 enum class BindKind { kLet, kParam, kRootField, kFnParam, kLambda, kTestLet };
 struct Binding {
   BindKind kind = BindKind::kLet;
-  int index = 0;      // param index, root field index, fn param index
-  int var = 0;        // kLet/kTestLet: the LetStmt id; kLambda: unique variable id
+  int index = 0;  // param index, root field index, fn param index
+  int var = 0;    // kLet/kTestLet: the LetStmt id; kLambda: unique variable id
   TypeRef type = nullptr;
 };
 
@@ -129,9 +172,9 @@ struct Program {
   TypeContext types;
   std::vector<std::unique_ptr<ast::Module>> modules;
   const RecordInfo* envelope = nullptr;
-  std::map<std::string, const RecordInfo*> resource_roots;       // schema'd resource types
-  std::map<std::string, const RecordInfo*> json_roots;           // `as json` roots
-  std::map<std::string, const RecordInfo*> named_records;        // qualified type name -> record
+  std::map<std::string, const RecordInfo*> resource_roots;  // schema'd resource types
+  std::map<std::string, const RecordInfo*> json_roots;      // `as json` roots
+  std::map<std::string, const RecordInfo*> named_records;   // qualified type name -> record
   std::vector<std::unique_ptr<RuleInfo>> rules;
   std::vector<std::unique_ptr<FnInfo>> fns;
   std::vector<TestInfo> tests;

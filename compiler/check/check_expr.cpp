@@ -5,8 +5,8 @@
 
 #include "check/check_internal.h"
 #include "plumb/builtins.h"
-#include "plumb/value.h"
 #include "plumb/context.h"
+#include "plumb/value.h"
 
 namespace plumb::check {
 
@@ -35,24 +35,31 @@ struct MethodSig {
   const char* name;
   Builtin b;
 };
-const MethodSig kListMethods[] = {{"any", Builtin::kAny},       {"all", Builtin::kAll},         {"none", Builtin::kNoneOf},
-                                  {"count", Builtin::kCount},   {"filter", Builtin::kFilter},   {"map", Builtin::kMap},
-                                  {"isEmpty", Builtin::kIsEmpty}, {"length", Builtin::kLength}, {"contains", Builtin::kContains},
-                                  {"join", Builtin::kJoin},     {"first", Builtin::kFirst}};
-const MethodSig kMapMethods[] = {{"keys", Builtin::kKeys},     {"values", Builtin::kValues}, {"isEmpty", Builtin::kIsEmpty},
-                                 {"length", Builtin::kLength}, {"any", Builtin::kAny},       {"all", Builtin::kAll},
-                                 {"none", Builtin::kNoneOf},     {"count", Builtin::kCount},   {"get", Builtin::kGet},
-                                 {"contains", Builtin::kContains}};
-const MethodSig kStringMethods[] = {{"startsWith", Builtin::kStartsWith}, {"endsWith", Builtin::kEndsWith},
-                                    {"contains", Builtin::kStrContains},  {"lower", Builtin::kLower},
-                                    {"upper", Builtin::kUpper},           {"split", Builtin::kSplit},
-                                    {"length", Builtin::kStrLength},      {"matches", Builtin::kMatches},
+const MethodSig kListMethods[] = {
+    {"any", Builtin::kAny},         {"all", Builtin::kAll},       {"none", Builtin::kNoneOf},
+    {"count", Builtin::kCount},     {"filter", Builtin::kFilter}, {"map", Builtin::kMap},
+    {"isEmpty", Builtin::kIsEmpty}, {"length", Builtin::kLength}, {"contains", Builtin::kContains},
+    {"join", Builtin::kJoin},       {"first", Builtin::kFirst}};
+const MethodSig kMapMethods[] = {{"keys", Builtin::kKeys},       {"values", Builtin::kValues},
+                                 {"isEmpty", Builtin::kIsEmpty}, {"length", Builtin::kLength},
+                                 {"any", Builtin::kAny},         {"all", Builtin::kAll},
+                                 {"none", Builtin::kNoneOf},     {"count", Builtin::kCount},
+                                 {"get", Builtin::kGet},         {"contains", Builtin::kContains}};
+const MethodSig kStringMethods[] = {{"startsWith", Builtin::kStartsWith},
+                                    {"endsWith", Builtin::kEndsWith},
+                                    {"contains", Builtin::kStrContains},
+                                    {"lower", Builtin::kLower},
+                                    {"upper", Builtin::kUpper},
+                                    {"split", Builtin::kSplit},
+                                    {"length", Builtin::kStrLength},
+                                    {"matches", Builtin::kMatches},
                                     {"trim", Builtin::kTrim}};
 const MethodSig kCidrMethods[] = {{"contains", Builtin::kCidrContains}, {"isWorld", Builtin::kIsWorld}};
 const MethodSig kIpMethods[] = {{"isPrivate", Builtin::kIsPrivate}};
-const MethodSig kJsonMethods[] = {{"asString", Builtin::kAsString}, {"asInt", Builtin::kAsInt},   {"asFloat", Builtin::kAsFloat},
-                                  {"asBool", Builtin::kAsBool},     {"asList", Builtin::kAsList}, {"keys", Builtin::kJsonKeys},
-                                  {"isNull", Builtin::kIsNull},     {"isObject", Builtin::kIsObject}, {"isList", Builtin::kIsList}};
+const MethodSig kJsonMethods[] = {
+    {"asString", Builtin::kAsString}, {"asInt", Builtin::kAsInt},       {"asFloat", Builtin::kAsFloat},
+    {"asBool", Builtin::kAsBool},     {"asList", Builtin::kAsList},     {"keys", Builtin::kJsonKeys},
+    {"isNull", Builtin::kIsNull},     {"isObject", Builtin::kIsObject}, {"isList", Builtin::kIsList}};
 
 template <size_t N>
 Builtin FindMethod(const MethodSig (&tab)[N], const std::string& n) {
@@ -68,21 +75,25 @@ void MethodNames(const MethodSig (&tab)[N], std::vector<std::string>& out) {
 
 const char* BuiltinName(Builtin b) {
   switch (b) {
-#define N(x, s) \
-  case Builtin::x: return s;
-    N(kExists, "exists") N(kNow, "now") N(kToInt, "int") N(kToFloat, "float") N(kToString, "string")
-    N(kToBool, "bool") N(kToTimestamp, "timestamp") N(kToDuration, "duration") N(kToCidr, "cidr") N(kToIp, "ip")
-    N(kToJson, "json") N(kUrlDecode, "urlDecode") N(kIamPolicy, "iam.policy") N(kFixture, "fixture")
-    N(kAny, "any") N(kAll, "all") N(kNoneOf, "none") N(kCount, "count") N(kFilter, "filter") N(kMap, "map")
-    N(kIsEmpty, "isEmpty") N(kLength, "length") N(kContains, "contains") N(kJoin, "join") N(kFirst, "first")
-    N(kKeys, "keys") N(kValues, "values") N(kGet, "get") N(kStartsWith, "startsWith") N(kEndsWith, "endsWith")
-    N(kStrContains, "contains") N(kLower, "lower") N(kUpper, "upper") N(kSplit, "split") N(kStrLength, "length")
-    N(kMatches, "matches") N(kTrim, "trim") N(kCidrContains, "contains") N(kIsWorld, "isWorld")
-    N(kIsPrivate, "isPrivate") N(kAsString, "asString") N(kAsInt, "asInt") N(kAsFloat, "asFloat")
-    N(kAsBool, "asBool") N(kAsList, "asList") N(kJsonKeys, "keys") N(kIsNull, "isNull") N(kIsObject, "isObject")
-    N(kIsList, "isList")
+#define N(x, s)    \
+  case Builtin::x: \
+    return s;
+    N(kExists, "exists")
+    N(kNow, "now") N(kToInt, "int") N(kToFloat, "float") N(kToString, "string") N(kToBool, "bool")
+        N(kToTimestamp, "timestamp") N(kToDuration, "duration") N(kToCidr, "cidr") N(kToIp, "ip")
+            N(kToJson, "json") N(kUrlDecode, "urlDecode") N(kIamPolicy, "iam.policy") N(kFixture, "fixture")
+                N(kAny, "any") N(kAll, "all") N(kNoneOf, "none") N(kCount, "count") N(kFilter, "filter")
+                    N(kMap, "map") N(kIsEmpty, "isEmpty") N(kLength, "length") N(kContains, "contains") N(
+                        kJoin, "join") N(kFirst, "first") N(kKeys, "keys") N(kValues, "values") N(kGet, "get")
+                        N(kStartsWith, "startsWith") N(kEndsWith, "endsWith") N(kStrContains, "contains")
+                            N(kLower, "lower") N(kUpper, "upper") N(kSplit, "split") N(kStrLength, "length")
+                                N(kMatches, "matches") N(kTrim, "trim") N(kCidrContains, "contains")
+                                    N(kIsWorld, "isWorld") N(kIsPrivate, "isPrivate") N(kAsString, "asString")
+                                        N(kAsInt, "asInt") N(kAsFloat, "asFloat") N(kAsBool, "asBool")
+                                            N(kAsList, "asList") N(kJsonKeys, "keys") N(kIsNull, "isNull")
+                                                N(kIsObject, "isObject") N(kIsList, "isList")
 #undef N
-    default: return "?";
+                                                    default : return "?";
   }
 }
 
@@ -103,7 +114,8 @@ std::string Checker::PathKey(const ast::Expr& e) {
     std::string k = PathKey(*ix->object);
     if (k.empty()) return "";
     if (auto* i = std::get_if<ast::IntLit>(&ix->index->node)) return k + "[" + std::to_string(i->value) + "]";
-    if (IsPlainString(*ix->index)) return k + "[\"" + std::get<ast::StringLit>(ix->index->node).PlainText() + "\"]";
+    if (IsPlainString(*ix->index))
+      return k + "[\"" + std::get<ast::StringLit>(ix->index->node).PlainText() + "\"]";
   }
   return "";
 }
@@ -147,12 +159,14 @@ TypeRef Checker::Expr(const ast::Expr& e) {
 bool Checker::RequireBool(const ast::Expr& e, TypeRef t, const char* what) {
   if (t->kind == TK::kError) return false;
   if (t->kind != TK::kBool) {
-    diags_->Report(DiagCode::kTypeMismatch, e.span, fmt::format("{} must be `bool`, found `{}`", what, TypeName(t)));
+    diags_->Report(DiagCode::kTypeMismatch, e.span,
+                   fmt::format("{} must be `bool`, found `{}`", what, TypeName(t)));
     return false;
   }
   if (t->optional) {
-    auto& d = diags_->Report(DiagCode::kOptionalMisuse, e.span,
-                             fmt::format("`{}` may be absent (type `bool?`); {} needs a definite value", Text(e), what));
+    auto& d = diags_->Report(
+        DiagCode::kOptionalMisuse, e.span,
+        fmt::format("`{}` may be absent (type `bool?`); {} needs a definite value", Text(e), what));
     Note(d, "decide what absent means: `(... ?? false)`, or test `exists(...)` first");
     d.fixits.push_back({e.span, fmt::format("({} ?? false)", sm_.Slice(e.span))});
     return false;
@@ -160,12 +174,14 @@ bool Checker::RequireBool(const ast::Expr& e, TypeRef t, const char* what) {
   return true;
 }
 
-bool Checker::RequirePresent(const ast::Expr& e, TypeRef t, const std::string& what, const char* fix_default) {
+bool Checker::RequirePresent(const ast::Expr& e, TypeRef t, const std::string& what,
+                             const char* fix_default) {
   if (!t->optional) return true;
   auto& d = diags_->Report(DiagCode::kOptionalMisuse, e.span,
                            fmt::format("`{}` may be absent (type `{}`); {}", Text(e), TypeName(t), what));
   if (fix_default) {
-    Note(d, fmt::format("decide what absent means with `?? {}`, or test `exists({})` first", fix_default, Text(e)));
+    Note(d, fmt::format("decide what absent means with `?? {}`, or test `exists({})` first", fix_default,
+                        Text(e)));
     d.fixits.push_back({e.span, fmt::format("({} ?? {})", sm_.Slice(e.span), fix_default)});
   } else {
     Note(d, fmt::format("test `exists({})` first", Text(e)));
@@ -203,9 +219,12 @@ bool Checker::Assignable(TypeRef from, TypeRef to) {
   if (from->kind != to->kind) return in_test_ && to->kind == TK::kJson;
   switch (from->kind) {
     case TK::kList:
-    case TK::kMap: return Assignable(from->elem, to->elem);
-    case TK::kRecord: return from->rec == to->rec;
-    default: return true;
+    case TK::kMap:
+      return Assignable(from->elem, to->elem);
+    case TK::kRecord:
+      return from->rec == to->rec;
+    default:
+      return true;
   }
 }
 
@@ -220,10 +239,18 @@ bool Checker::Coerce(const ast::Expr& lit, TypeRef target) {
   PlumbSlot out{};
   PlumbCtx* no_ctx = ScratchCtx();
   switch (k) {
-    case TK::kCidr: plumb_parse_cidr(no_ctx, &in, &out); break;
-    case TK::kIp: plumb_parse_ip(no_ctx, &in, &out); break;
-    case TK::kTimestamp: plumb_parse_timestamp(&in, &out); break;
-    default: plumb_parse_duration(&in, &out); break;
+    case TK::kCidr:
+      plumb_parse_cidr(no_ctx, &in, &out);
+      break;
+    case TK::kIp:
+      plumb_parse_ip(no_ctx, &in, &out);
+      break;
+    case TK::kTimestamp:
+      plumb_parse_timestamp(&in, &out);
+      break;
+    default:
+      plumb_parse_duration(&in, &out);
+      break;
   }
   if (out.tag == PLUMB_ABSENT) {
     diags_->Report(DiagCode::kInvalidConversion, lit.span,
@@ -253,7 +280,8 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
           [&](const ast::NullLit&) -> TypeRef {
             if (!in_test_) {
               diags_->Report(DiagCode::kTestOnlySyntax, e.span,
-                             "`null` exists only in tests (fixture JSON); in rules, absent values are tested with `exists(...)`");
+                             "`null` exists only in tests (fixture JSON); in rules, absent values are tested "
+                             "with `exists(...)`");
               return tc.Error();
             }
             return tc.Prim(TK::kJson);
@@ -302,8 +330,8 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
             TypeRef u = Unify(a, bt);
             if (!u) {
               diags_->Report(DiagCode::kTypeMismatch, i.else_expr->span,
-                             fmt::format("the branches of `if` have different types: `{}` and `{}`", TypeName(a),
-                                         TypeName(bt)));
+                             fmt::format("the branches of `if` have different types: `{}` and `{}`",
+                                         TypeName(a), TypeName(bt)));
               return tc.Error();
             }
             return u;
@@ -323,8 +351,9 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
               }
               TypeRef u = Unify(t, x);
               if (!u) {
-                diags_->Report(DiagCode::kTypeMismatch, it->span,
-                               fmt::format("list items must have one type: `{}` after `{}`", TypeName(x), TypeName(t)));
+                diags_->Report(
+                    DiagCode::kTypeMismatch, it->span,
+                    fmt::format("list items must have one type: `{}` after `{}`", TypeName(x), TypeName(t)));
                 err = true;
               } else {
                 t = u;
@@ -344,13 +373,17 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
             std::set<std::string> keys;
             for (auto& en : m.entries)
               if (!keys.insert(en.key).second)
-                diags_->Report(DiagCode::kDuplicateDecl, en.key_span, fmt::format("key `{}` appears twice in this map", en.key));
+                diags_->Report(DiagCode::kDuplicateDecl, en.key_span,
+                               fmt::format("key `{}` appears twice in this map", en.key));
             for (auto& en : m.entries) {
               TypeRef x = Expr(*en.value);
               if (x->kind == TK::kError) return tc.Error();
-              if (t->kind == TK::kNever) t = x;
-              else if (auto u = Unify(t, x)) t = u;
-              else mixed = true;
+              if (t->kind == TK::kNever)
+                t = x;
+              else if (auto u = Unify(t, x))
+                t = u;
+              else
+                mixed = true;
             }
             if (in_test_) return tc.Prim(TK::kJson);
             if (mixed) {
@@ -363,7 +396,8 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
             TypeRef b = Expr(*w.base);
             for (auto& u : w.updates) Expr(*u.value);
             if (!in_test_) {
-              diags_->Report(DiagCode::kTestOnlySyntax, e.span, "`with` (a fixture variant) exists only in tests");
+              diags_->Report(DiagCode::kTestOnlySyntax, e.span,
+                             "`with` (a fixture variant) exists only in tests");
               return tc.Error();
             }
             if (b->kind != TK::kJson && b->kind != TK::kError) {
@@ -414,7 +448,8 @@ TypeRef Checker::CheckName(const ast::Expr& e, const ast::NameRef& n) {
   } else if (current_fn_) {
     Note(d, "functions see only their parameters; pass the value in");
   } else if (!root_ && !in_test_) {
-    Note(d, "a parameter default is evaluated before any configuration item is read; it may use only literals");
+    Note(d,
+         "a parameter default is evaluated before any configuration item is read; it may use only literals");
   }
   return tc.Error();
 }
@@ -446,13 +481,19 @@ TypeRef Checker::CheckMember(const ast::Expr& e, const ast::Member& m) {
     // A method named without parentheses: say so.
     Builtin mb = Builtin::kNone;
     TK rk = recv->kind;
-    if (rk == TK::kList) mb = FindMethod(kListMethods, m.name);
-    else if (rk == TK::kMap) mb = FindMethod(kMapMethods, m.name);
-    else if (rk == TK::kString) mb = FindMethod(kStringMethods, m.name);
-    else if (rk == TK::kCidr) mb = FindMethod(kCidrMethods, m.name);
-    else if (rk == TK::kIp) mb = FindMethod(kIpMethods, m.name);
+    if (rk == TK::kList)
+      mb = FindMethod(kListMethods, m.name);
+    else if (rk == TK::kMap)
+      mb = FindMethod(kMapMethods, m.name);
+    else if (rk == TK::kString)
+      mb = FindMethod(kStringMethods, m.name);
+    else if (rk == TK::kCidr)
+      mb = FindMethod(kCidrMethods, m.name);
+    else if (rk == TK::kIp)
+      mb = FindMethod(kIpMethods, m.name);
     if (mb != Builtin::kNone) {
-      auto& d = diags_->Report(DiagCode::kUnknownProperty, m.name_span, fmt::format("`{}` is a method: write `{}()`", m.name, m.name));
+      auto& d = diags_->Report(DiagCode::kUnknownProperty, m.name_span,
+                               fmt::format("`{}` is a method: write `{}()`", m.name, m.name));
       d.fixits.push_back({m.name_span, m.name + "()"});
       return tc.Error();
     }
@@ -483,11 +524,12 @@ TypeRef Checker::CheckMember(const ast::Expr& e, const ast::Member& m) {
     side_->res[e.id] = r;
     return tc.Prim(TK::kJson, true);
   }
-  auto& d = diags_->Report(DiagCode::kUnknownProperty, m.name_span,
-                           fmt::format("a value of type `{}` has no properties; `{}` is not one", TypeName(recv), m.name));
+  auto& d = diags_->Report(
+      DiagCode::kUnknownProperty, m.name_span,
+      fmt::format("a value of type `{}` has no properties; `{}` is not one", TypeName(recv), m.name));
   if (recv->kind == TK::kList && recv->elem->kind == TK::kRecord && recv->elem->rec->Find(m.name) >= 0)
-    Note(d, fmt::format("`{}` is a list; use `.any(x => x.{} ...)`, `.map(x => x.{})` or an index `[0].{}`", Text(*m.object),
-                        m.name, m.name, m.name));
+    Note(d, fmt::format("`{}` is a list; use `.any(x => x.{} ...)`, `.map(x => x.{})` or an index `[0].{}`",
+                        Text(*m.object), m.name, m.name, m.name));
   return tc.Error();
 }
 
@@ -509,8 +551,9 @@ TypeRef Checker::CheckLambda(const ast::Arg& arg, std::vector<TypeRef> param_typ
   }
   if (arg.params.size() != param_types.size()) {
     diags_->Report(DiagCode::kLambdaMisuse, arg.param_spans.front(),
-                   param_types.size() == 1 ? std::string("this lambda takes one parameter: `x => ...`")
-                                           : std::string("a lambda over a map takes two parameters: `(k, v) => ...`"));
+                   param_types.size() == 1
+                       ? std::string("this lambda takes one parameter: `x => ...`")
+                       : std::string("a lambda over a map takes two parameters: `(k, v) => ...`"));
     return tc.Error();
   }
   std::unordered_map<std::string, Binding> scope;
@@ -522,7 +565,8 @@ TypeRef Checker::CheckLambda(const ast::Arg& arg, std::vector<TypeRef> param_typ
     bool hides = root_ && root_->Find(arg.params[i]) >= 0;
     for (auto& s : scopes_) hides |= s.count(arg.params[i]) > 0;
     if (hides)
-      diags_->Report(DiagCode::kShadowedName, arg.param_spans[i], fmt::format("`{}` hides an earlier binding", arg.params[i]));
+      diags_->Report(DiagCode::kShadowedName, arg.param_spans[i],
+                     fmt::format("`{}` hides an earlier binding", arg.params[i]));
     Binding b;
     b.kind = BindKind::kLambda;
     b.var = next_lambda_var_++;
@@ -542,12 +586,18 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
   r.kind = Resolution::kMethod;
   Builtin b = Builtin::kNone;
   TK k = recv->kind;
-  if (k == TK::kList) b = FindMethod(kListMethods, m.name);
-  else if (k == TK::kMap) b = FindMethod(kMapMethods, m.name);
-  else if (k == TK::kString) b = FindMethod(kStringMethods, m.name);
-  else if (k == TK::kCidr) b = FindMethod(kCidrMethods, m.name);
-  else if (k == TK::kIp) b = FindMethod(kIpMethods, m.name);
-  else if (k == TK::kJson) b = FindMethod(kJsonMethods, m.name);
+  if (k == TK::kList)
+    b = FindMethod(kListMethods, m.name);
+  else if (k == TK::kMap)
+    b = FindMethod(kMapMethods, m.name);
+  else if (k == TK::kString)
+    b = FindMethod(kStringMethods, m.name);
+  else if (k == TK::kCidr)
+    b = FindMethod(kCidrMethods, m.name);
+  else if (k == TK::kIp)
+    b = FindMethod(kIpMethods, m.name);
+  else if (k == TK::kJson)
+    b = FindMethod(kJsonMethods, m.name);
 
   if (b == Builtin::kNone) {
     // A user function whose first parameter takes the receiver: `x.f(a)` is `f(x, a)`.
@@ -565,19 +615,26 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
     auto& d = diags_->Report(DiagCode::kUnknownMethod, m.name_span,
                              fmt::format("`{}` has no method `{}`", TypeName(tc.Required(recv)), m.name));
     std::vector<std::string> names;
-    if (k == TK::kList) MethodNames(kListMethods, names);
-    else if (k == TK::kMap) MethodNames(kMapMethods, names);
-    else if (k == TK::kString) MethodNames(kStringMethods, names);
-    else if (k == TK::kCidr) MethodNames(kCidrMethods, names);
-    else if (k == TK::kIp) MethodNames(kIpMethods, names);
-    else if (k == TK::kJson) MethodNames(kJsonMethods, names);
+    if (k == TK::kList)
+      MethodNames(kListMethods, names);
+    else if (k == TK::kMap)
+      MethodNames(kMapMethods, names);
+    else if (k == TK::kString)
+      MethodNames(kStringMethods, names);
+    else if (k == TK::kCidr)
+      MethodNames(kCidrMethods, names);
+    else if (k == TK::kIp)
+      MethodNames(kIpMethods, names);
+    else if (k == TK::kJson)
+      MethodNames(kJsonMethods, names);
     for (auto& [qn, f] : fns_by_name_)
       if (!f->params.empty() && SameShape(f->params[0], recv)) names.push_back(f->decl->name);
     if (auto c = ClosestMatch(m.name, names)) {
       Note(d, fmt::format("did you mean `{}`?", *c));
       d.fixits.push_back({m.name_span, *c});
     }
-    if (k == TK::kRecord && recv->rec->Find(m.name) >= 0) Note(d, fmt::format("`{}` is a property: drop the `()`", m.name));
+    if (k == TK::kRecord && recv->rec->Find(m.name) >= 0)
+      Note(d, fmt::format("`{}` is a property: drop the `()`", m.name));
     for (auto& a : m.args)
       if (a.value && !a.IsLambda()) Expr(*a.value);
     return tc.Error();
@@ -585,7 +642,8 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
   r.builtin = b;
   bool is_length = b == Builtin::kLength || b == Builtin::kStrLength;
   if (!m.is_call && !is_length) {
-    diags_->Report(DiagCode::kUnknownProperty, m.name_span, fmt::format("`{}` is a method: write `{}()`", m.name, m.name));
+    diags_->Report(DiagCode::kUnknownProperty, m.name_span,
+                   fmt::format("`{}` is a method: write `{}()`", m.name, m.name));
     return tc.Error();
   }
   // Scalars need a definite receiver; json, lists and maps do not.
@@ -600,7 +658,8 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
   auto no_lambda = [&]() {
     for (auto& a : m.args)
       if (a.IsLambda()) {
-        diags_->Report(DiagCode::kLambdaMisuse, a.value->span, fmt::format("`{}` does not take a lambda", m.name));
+        diags_->Report(DiagCode::kLambdaMisuse, a.value->span,
+                       fmt::format("`{}` does not take a lambda", m.name));
         return false;
       }
     return true;
@@ -621,7 +680,8 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
       ArgCount(e, what, m.args.size(), 1, 1);
       if (m.args.size() != 1) break;
       if (k == TK::kMap && b == Builtin::kMap) {
-        diags_->Report(DiagCode::kUnknownMethod, m.name_span, "maps have no `map()`; use `.keys()` or `.values()` first");
+        diags_->Report(DiagCode::kUnknownMethod, m.name_span,
+                       "maps have no `map()`; use `.keys()` or `.values()` first");
         break;
       }
       std::vector<TypeRef> ps = k == TK::kMap ? std::vector<TypeRef>{tc.Prim(TK::kString), recv->elem}
@@ -630,8 +690,10 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
       TypeRef body = CheckLambda(m.args[0], ps, r);
       if (body->kind == TK::kError) break;
       if (b == Builtin::kMap) {
-        if (body->kind == TK::kList || body->kind == TK::kMap) result = tc.List(body);
-        else result = tc.List(tc.Required(body));  // absent results are dropped
+        if (body->kind == TK::kList || body->kind == TK::kMap)
+          result = tc.List(body);
+        else
+          result = tc.List(tc.Required(body));  // absent results are dropped
         break;
       }
       if (!RequireBool(*m.args[0].value, body, "the lambda")) break;
@@ -661,7 +723,8 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
       if (m.args.size() != 1 || !no_lambda()) break;
       TypeRef a = arg_type(0);
       if (a->kind != TK::kString && a->kind != TK::kError)
-        diags_->Report(DiagCode::kTypeMismatch, m.args[0].value->span, fmt::format("map keys are strings, found `{}`", TypeName(a)));
+        diags_->Report(DiagCode::kTypeMismatch, m.args[0].value->span,
+                       fmt::format("map keys are strings, found `{}`", TypeName(a)));
       result = tc.Optional(recv->elem);
       break;
     }
@@ -673,7 +736,8 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
       if (a->kind != TK::kError && want->kind != TK::kNever && !Coerce(*m.args[0].value, want) &&
           !SameShape(tc.Required(a), want) && !(IsNumeric(a) && IsNumeric(want)) && want->kind != TK::kJson)
         diags_->Report(DiagCode::kTypeMismatch, m.args[0].value->span,
-                       fmt::format("`.contains()` on `{}` needs a `{}`, found `{}`", TypeName(recv), TypeName(want), TypeName(a)));
+                       fmt::format("`.contains()` on `{}` needs a `{}`, found `{}`", TypeName(recv),
+                                   TypeName(want), TypeName(a)));
       result = tc.Prim(TK::kBool);
       break;
     }
@@ -709,7 +773,8 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
         std::string pat = std::get<ast::StringLit>(m.args[0].value->node).PlainText();
         char err[256] = {0};
         if (!plumb_regex_check(pat.data(), pat.size(), err, sizeof err)) {
-          diags_->Report(DiagCode::kBadRegex, m.args[0].value->span, fmt::format("invalid regular expression: {}", err));
+          diags_->Report(DiagCode::kBadRegex, m.args[0].value->span,
+                         fmt::format("invalid regular expression: {}", err));
           break;
         }
         r.literal_arg = true;
@@ -745,13 +810,26 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
       ArgCount(e, what, m.args.size(), 0, 0);
       result = tc.Prim(TK::kBool);
       break;
-    case Builtin::kAsString: result = tc.Prim(TK::kString, true); break;
-    case Builtin::kAsInt: result = tc.Prim(TK::kInt, true); break;
-    case Builtin::kAsFloat: result = tc.Prim(TK::kFloat, true); break;
-    case Builtin::kAsBool: result = tc.Prim(TK::kBool, true); break;
-    case Builtin::kAsList: result = tc.List(tc.Prim(TK::kJson)); break;
-    case Builtin::kJsonKeys: result = tc.List(tc.Prim(TK::kString)); break;
-    default: break;
+    case Builtin::kAsString:
+      result = tc.Prim(TK::kString, true);
+      break;
+    case Builtin::kAsInt:
+      result = tc.Prim(TK::kInt, true);
+      break;
+    case Builtin::kAsFloat:
+      result = tc.Prim(TK::kFloat, true);
+      break;
+    case Builtin::kAsBool:
+      result = tc.Prim(TK::kBool, true);
+      break;
+    case Builtin::kAsList:
+      result = tc.List(tc.Prim(TK::kJson));
+      break;
+    case Builtin::kJsonKeys:
+      result = tc.List(tc.Prim(TK::kString));
+      break;
+    default:
+      break;
   }
   if (b >= Builtin::kAsString && b <= Builtin::kIsList) ArgCount(e, what, m.args.size(), 0, 0);
   side_->res[e.id] = r;
@@ -788,8 +866,10 @@ const FnInfo* Checker::FindFn(const std::string& name, bool qualified) {
     auto d2 = qn.rfind('.');
     if (d2 == std::string::npos) continue;
     std::string qpkg = qn.substr(0, d2);
-    if (qn.substr(d2 + 1) == fn && (qpkg == pkg || (qpkg.size() > pkg.size() && qpkg.compare(qpkg.size() - pkg.size(), pkg.size(), pkg) == 0 &&
-                                                    qpkg[qpkg.size() - pkg.size() - 1] == '.')))
+    if (qn.substr(d2 + 1) == fn &&
+        (qpkg == pkg ||
+         (qpkg.size() > pkg.size() && qpkg.compare(qpkg.size() - pkg.size(), pkg.size(), pkg) == 0 &&
+          qpkg[qpkg.size() - pkg.size() - 1] == '.')))
       return f;
   }
   return nullptr;
@@ -807,7 +887,8 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
   auto args_plain = [&]() {
     for (auto& a : args)
       if (a.IsLambda()) {
-        diags_->Report(DiagCode::kLambdaMisuse, a.value->span, fmt::format("`{}` does not take a lambda", name));
+        diags_->Report(DiagCode::kLambdaMisuse, a.value->span,
+                       fmt::format("`{}` does not take a lambda", name));
         return false;
       }
     return true;
@@ -817,11 +898,16 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
     Builtin b;
     TK out;
   };
-  static const Conv kConvs[] = {{"int", Builtin::kToInt, TK::kInt},          {"float", Builtin::kToFloat, TK::kFloat},
-                                {"bool", Builtin::kToBool, TK::kBool},       {"timestamp", Builtin::kToTimestamp, TK::kTimestamp},
-                                {"duration", Builtin::kToDuration, TK::kDuration}, {"cidr", Builtin::kToCidr, TK::kCidr},
-                                {"ip", Builtin::kToIp, TK::kIp},             {"json", Builtin::kToJson, TK::kJson},
-                                {"urlDecode", Builtin::kUrlDecode, TK::kString}, {"string", Builtin::kToString, TK::kString}};
+  static const Conv kConvs[] = {{"int", Builtin::kToInt, TK::kInt},
+                                {"float", Builtin::kToFloat, TK::kFloat},
+                                {"bool", Builtin::kToBool, TK::kBool},
+                                {"timestamp", Builtin::kToTimestamp, TK::kTimestamp},
+                                {"duration", Builtin::kToDuration, TK::kDuration},
+                                {"cidr", Builtin::kToCidr, TK::kCidr},
+                                {"ip", Builtin::kToIp, TK::kIp},
+                                {"json", Builtin::kToJson, TK::kJson},
+                                {"urlDecode", Builtin::kUrlDecode, TK::kString},
+                                {"string", Builtin::kToString, TK::kString}};
   if (!qualified) {
     if (name == "exists") {
       r.builtin = Builtin::kExists;
@@ -830,8 +916,10 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
         TypeRef a = Expr(*args[0].value);
         if (a->kind != TK::kError && !a->optional) {
           auto& d = diags_->Report(DiagCode::kRedundantExists, e.span,
-                                   fmt::format("`{}` is never absent (type `{}`), so this is always true", Text(*args[0].value), TypeName(a)));
-          if (a->kind == TK::kList || a->kind == TK::kMap) Note(d, "an absent list or map reads as empty: test `.isEmpty()`");
+                                   fmt::format("`{}` is never absent (type `{}`), so this is always true",
+                                               Text(*args[0].value), TypeName(a)));
+          if (a->kind == TK::kList || a->kind == TK::kMap)
+            Note(d, "an absent list or map reads as empty: test `.isEmpty()`");
         }
       }
       side_->res[e.id] = r;
@@ -852,7 +940,8 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
       ArgCount(e, "fixture", args.size(), 1, 1);
       if (args.size() == 1 && args_plain()) {
         if (!IsPlainString(*args[0].value))
-          diags_->Report(DiagCode::kTypeMismatch, args[0].value->span, "`fixture` takes a file path as a string literal");
+          diags_->Report(DiagCode::kTypeMismatch, args[0].value->span,
+                         "`fixture` takes a file path as a string literal");
         else
           Expr(*args[0].value);
       }
@@ -872,7 +961,8 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
         return a->optional ? tc.Optional(out) : out;
       }
       bool from_string = a->kind == TK::kString;
-      bool ok = from_string || (cv.b == Builtin::kToFloat && IsNumeric(a)) || (cv.b == Builtin::kToInt && IsNumeric(a)) ||
+      bool ok = from_string || (cv.b == Builtin::kToFloat && IsNumeric(a)) ||
+                (cv.b == Builtin::kToInt && IsNumeric(a)) ||
                 (cv.b == Builtin::kToJson && a->kind == TK::kJson);
       if (!ok) {
         diags_->Report(DiagCode::kTypeMismatch, args[0].value->span,
@@ -883,17 +973,40 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
       if (IsPlainString(*args[0].value) && cv.b != Builtin::kUrlDecode) {
         // Literal: validated now, and the result is never absent.
         std::string s = std::get<ast::StringLit>(args[0].value->node).PlainText();
-        PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(s.size()), reinterpret_cast<uint64_t>(s.data())}, outv{};
+        PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(s.size()), reinterpret_cast<uint64_t>(s.data())},
+            outv{};
         bool valid = true;
         switch (cv.b) {
-          case Builtin::kToInt: plumb_parse_int(&in, &outv); valid = outv.tag; break;
-          case Builtin::kToFloat: plumb_parse_float(&in, &outv); valid = outv.tag; break;
-          case Builtin::kToBool: plumb_parse_bool(&in, &outv); valid = outv.tag; break;
-          case Builtin::kToTimestamp: plumb_parse_timestamp(&in, &outv); valid = outv.tag; break;
-          case Builtin::kToDuration: plumb_parse_duration(&in, &outv); valid = outv.tag; break;
-          case Builtin::kToCidr: plumb_parse_cidr(ScratchCtx(), &in, &outv); valid = outv.tag; break;
-          case Builtin::kToIp: plumb_parse_ip(ScratchCtx(), &in, &outv); valid = outv.tag; break;
-          default: break;
+          case Builtin::kToInt:
+            plumb_parse_int(&in, &outv);
+            valid = outv.tag;
+            break;
+          case Builtin::kToFloat:
+            plumb_parse_float(&in, &outv);
+            valid = outv.tag;
+            break;
+          case Builtin::kToBool:
+            plumb_parse_bool(&in, &outv);
+            valid = outv.tag;
+            break;
+          case Builtin::kToTimestamp:
+            plumb_parse_timestamp(&in, &outv);
+            valid = outv.tag;
+            break;
+          case Builtin::kToDuration:
+            plumb_parse_duration(&in, &outv);
+            valid = outv.tag;
+            break;
+          case Builtin::kToCidr:
+            plumb_parse_cidr(ScratchCtx(), &in, &outv);
+            valid = outv.tag;
+            break;
+          case Builtin::kToIp:
+            plumb_parse_ip(ScratchCtx(), &in, &outv);
+            valid = outv.tag;
+            break;
+          default:
+            break;
         }
         if (!valid) {
           diags_->Report(DiagCode::kInvalidConversion, args[0].value->span,
@@ -917,16 +1030,19 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
     for (auto& [qn, rec] : prog_->named_records)
       if (qn == "iam.PolicyDocument" || qn == "aws.iam.PolicyDocument") doc = rec;
     if (!doc) {
-      diags_->Report(DiagCode::kUnknownType, e.span, "`iam.policy` needs the schema type `iam.PolicyDocument` (stdlib)");
+      diags_->Report(DiagCode::kUnknownType, e.span,
+                     "`iam.policy` needs the schema type `iam.PolicyDocument` (stdlib)");
       return tc.Error();
     }
     r.record = doc;
     ArgCount(e, name, args.size(), 1, 1);
     if (args.size() != 1 || !args_plain()) return tc.Error();
     TypeRef a = Expr(*args[0].value);
-    if (a->kind != TK::kError && a->kind != TK::kString && a->kind != TK::kJson && !(a->kind == TK::kRecord && a->rec == doc)) {
-      diags_->Report(DiagCode::kTypeMismatch, args[0].value->span,
-                     fmt::format("`iam.policy()` takes the policy text as a `string`, found `{}`", TypeName(a)));
+    if (a->kind != TK::kError && a->kind != TK::kString && a->kind != TK::kJson &&
+        !(a->kind == TK::kRecord && a->rec == doc)) {
+      diags_->Report(
+          DiagCode::kTypeMismatch, args[0].value->span,
+          fmt::format("`iam.policy()` takes the policy text as a `string`, found `{}`", TypeName(a)));
       return tc.Error();
     }
     // Every field of the document may be read by user code through it.
@@ -940,7 +1056,8 @@ TypeRef Checker::CheckFunctionCall(const ast::Expr& e, const std::string& name, 
   for (auto& a : args)
     if (a.value && !a.IsLambda()) Expr(*a.value);
   auto& d = diags_->Report(DiagCode::kUnknownFunction, name_span, fmt::format("unknown function `{}`", name));
-  std::vector<std::string> cands = {"exists", "now", "int", "float", "bool", "timestamp", "duration", "cidr", "ip", "json", "urlDecode", "string"};
+  std::vector<std::string> cands = {"exists",   "now",  "int", "float", "bool",      "timestamp",
+                                    "duration", "cidr", "ip",  "json",  "urlDecode", "string"};
   if (in_test_) cands.push_back("fixture");
   for (auto& [qn, f] : fns_by_name_) {
     cands.push_back(qn);
@@ -965,15 +1082,17 @@ TypeRef Checker::CheckUserCall(const ast::Expr& e, const FnInfo* fn, const std::
   if (receiver) actual.push_back(receiver);
   for (auto& a : args) {
     if (a.IsLambda()) {
-      diags_->Report(DiagCode::kLambdaMisuse, a.value->span, "lambdas are only arguments of collection methods");
+      diags_->Report(DiagCode::kLambdaMisuse, a.value->span,
+                     "lambdas are only arguments of collection methods");
       return tc.Error();
     }
     actual.push_back(a.value.get());
   }
   if (actual.size() != fn->params.size()) {
-    auto& d = diags_->Report(DiagCode::kWrongArgCount, span,
-                             fmt::format("`{}` takes {} argument{}, found {}", fn->decl->name, fn->params.size(),
-                                         fn->params.size() == 1 ? "" : "s", actual.size()));
+    auto& d =
+        diags_->Report(DiagCode::kWrongArgCount, span,
+                       fmt::format("`{}` takes {} argument{}, found {}", fn->decl->name, fn->params.size(),
+                                   fn->params.size() == 1 ? "" : "s", actual.size()));
     d.notes.push_back({fn->decl->name_span, "declared here"});
     for (size_t i = receiver ? 1 : 0; i < actual.size(); ++i) Expr(*actual[i]);
     return tc.Error();
@@ -987,13 +1106,15 @@ TypeRef Checker::CheckUserCall(const ast::Expr& e, const FnInfo* fn, const std::
     if (!Assignable(a, p)) {
       ok = false;
       if (a->optional && Assignable(tc.Required(a), p)) {
-        RequirePresent(*actual[i], a, fmt::format("parameter `{}` of `{}` needs a definite value", fn->decl->params[i].name,
-                                                  fn->decl->name),
+        RequirePresent(*actual[i], a,
+                       fmt::format("parameter `{}` of `{}` needs a definite value", fn->decl->params[i].name,
+                                   fn->decl->name),
                        nullptr);
       } else {
-        auto& d = diags_->Report(DiagCode::kTypeMismatch, actual[i]->span,
-                                 fmt::format("argument `{}` of `{}` must be `{}`, found `{}`", fn->decl->params[i].name,
-                                             fn->decl->name, TypeName(p), TypeName(a)));
+        auto& d =
+            diags_->Report(DiagCode::kTypeMismatch, actual[i]->span,
+                           fmt::format("argument `{}` of `{}` must be `{}`, found `{}`",
+                                       fn->decl->params[i].name, fn->decl->name, TypeName(p), TypeName(a)));
         d.notes.push_back({fn->decl->params[i].span, "parameter declared here"});
       }
     }
@@ -1009,14 +1130,16 @@ TypeRef Checker::CheckIndex(const ast::Expr& e, const ast::Index& ix) {
   if (o->kind == TK::kError || i->kind == TK::kError) return tc.Error();
   if (o->kind == TK::kList) {
     if (i->kind != TK::kInt) {
-      diags_->Report(DiagCode::kTypeMismatch, ix.index->span, fmt::format("a list index must be `int`, found `{}`", TypeName(i)));
+      diags_->Report(DiagCode::kTypeMismatch, ix.index->span,
+                     fmt::format("a list index must be `int`, found `{}`", TypeName(i)));
       return tc.Error();
     }
     return tc.Optional(o->elem);
   }
   if (o->kind == TK::kMap) {
     if (i->kind != TK::kString) {
-      diags_->Report(DiagCode::kTypeMismatch, ix.index->span, fmt::format("a map key must be `string`, found `{}`", TypeName(i)));
+      diags_->Report(DiagCode::kTypeMismatch, ix.index->span,
+                     fmt::format("a map key must be `string`, found `{}`", TypeName(i)));
       return tc.Error();
     }
     return tc.Optional(o->elem);
@@ -1041,7 +1164,8 @@ TypeRef Checker::CheckIndex(const ast::Expr& e, const ast::Index& ix) {
       return tc.Optional(o->rec->fields[f].type);
     }
   }
-  diags_->Report(DiagCode::kNotIndexable, e.span, fmt::format("`{}` of type `{}` cannot be indexed", Text(*ix.object), TypeName(o)));
+  diags_->Report(DiagCode::kNotIndexable, e.span,
+                 fmt::format("`{}` of type `{}` cannot be indexed", Text(*ix.object), TypeName(o)));
   return tc.Error();
 }
 
@@ -1057,8 +1181,10 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
     narrowed_.insert(narrowed_.end(), facts.begin(), facts.end());
     TypeRef r = Expr(*b.rhs);
     narrowed_.resize(mark);
-    bool rok = RequireBool(*b.rhs, r, b.op == Op::kAnd ? "the right side of `and`" : "the right side of `or`");
-    return lok && rok ? tc.Prim(TK::kBool) : (l->kind == TK::kError || r->kind == TK::kError ? tc.Error() : tc.Prim(TK::kBool));
+    bool rok =
+        RequireBool(*b.rhs, r, b.op == Op::kAnd ? "the right side of `and`" : "the right side of `or`");
+    return lok && rok ? tc.Prim(TK::kBool)
+                      : (l->kind == TK::kError || r->kind == TK::kError ? tc.Error() : tc.Prim(TK::kBool));
   }
   TypeRef l = Expr(*b.lhs);
   TypeRef r = Expr(*b.rhs);
@@ -1073,7 +1199,8 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
     case Op::kCoalesce: {
       if (!l->optional) {
         auto& d = diags_->Report(DiagCode::kRedundantCoalesce, b.op_span,
-                                 fmt::format("`{}` is never absent (type `{}`), so `??` has no effect", Text(*b.lhs), TypeName(l)));
+                                 fmt::format("`{}` is never absent (type `{}`), so `??` has no effect",
+                                             Text(*b.lhs), TypeName(l)));
         if (l->kind == TK::kList || l->kind == TK::kMap) Note(d, "an absent list or map reads as empty");
       }
       if (Coerce(*b.rhs, l)) r = tc.Required(l);
@@ -1085,13 +1212,17 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
     case Op::kNe: {
       if (Coerce(*b.rhs, l)) return tc.Prim(TK::kBool);
       if (Coerce(*b.lhs, r)) return tc.Prim(TK::kBool);
-      if (SameShape(tc.Required(l), tc.Required(r)) || (IsNumeric(l) && IsNumeric(r))) return tc.Prim(TK::kBool);
+      if (SameShape(tc.Required(l), tc.Required(r)) || (IsNumeric(l) && IsNumeric(r)))
+        return tc.Prim(TK::kBool);
       if (l->kind == TK::kJson || r->kind == TK::kJson) return tc.Prim(TK::kBool);
-      if ((l->kind == TK::kList && r->kind == TK::kList) && (l->elem->kind == TK::kNever || r->elem->kind == TK::kNever))
+      if ((l->kind == TK::kList && r->kind == TK::kList) &&
+          (l->elem->kind == TK::kNever || r->elem->kind == TK::kNever))
         return tc.Prim(TK::kBool);
       auto& d = diags_->Report(DiagCode::kTypeMismatch, e.span,
-                               fmt::format("`{}` compares `{}` with `{}`, which can never be equal", op, TypeName(l), TypeName(r)));
-      if (l->kind == TK::kList || r->kind == TK::kList) Note(d, "to test membership, write `x in list` or `list.contains(x)`");
+                               fmt::format("`{}` compares `{}` with `{}`, which can never be equal", op,
+                                           TypeName(l), TypeName(r)));
+      if (l->kind == TK::kList || r->kind == TK::kList)
+        Note(d, "to test membership, write `x in list` or `list.contains(x)`");
       return tc.Error();
     }
     case Op::kIn:
@@ -1099,7 +1230,8 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
       if (r->kind == TK::kList) {
         if (r->elem->kind == TK::kNever) return tc.Prim(TK::kBool);
         if (Coerce(*b.lhs, r->elem)) return tc.Prim(TK::kBool);
-        if (SameShape(tc.Required(l), r->elem) || (IsNumeric(l) && IsNumeric(r->elem)) || r->elem->kind == TK::kJson)
+        if (SameShape(tc.Required(l), r->elem) || (IsNumeric(l) && IsNumeric(r->elem)) ||
+            r->elem->kind == TK::kJson)
           return tc.Prim(TK::kBool);
         diags_->Report(DiagCode::kTypeMismatch, e.span,
                        fmt::format("`{}` looks for a `{}` in a `{}`", op, TypeName(l), TypeName(r)));
@@ -1107,18 +1239,21 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
       }
       if (r->kind == TK::kMap) {
         if (l->kind != TK::kString) {
-          diags_->Report(DiagCode::kTypeMismatch, b.lhs->span, fmt::format("map keys are strings, found `{}`", TypeName(l)));
+          diags_->Report(DiagCode::kTypeMismatch, b.lhs->span,
+                         fmt::format("map keys are strings, found `{}`", TypeName(l)));
           return tc.Error();
         }
         return tc.Prim(TK::kBool);
       }
-      if (r->kind == TK::kCidr && (l->kind == TK::kIp || l->kind == TK::kCidr || Coerce(*b.lhs, tc.Prim(TK::kIp)))) {
+      if (r->kind == TK::kCidr &&
+          (l->kind == TK::kIp || l->kind == TK::kCidr || Coerce(*b.lhs, tc.Prim(TK::kIp)))) {
         RequirePresent(*b.rhs, r, "`in` needs a definite cidr", nullptr);
         return tc.Prim(TK::kBool);
       }
       if (r->kind == TK::kJson) return tc.Prim(TK::kBool);
-      diags_->Report(DiagCode::kTypeMismatch, b.rhs->span,
-                     fmt::format("`{}` needs a list, a map or a cidr on its right, found `{}`", op, TypeName(r)));
+      diags_->Report(
+          DiagCode::kTypeMismatch, b.rhs->span,
+          fmt::format("`{}` needs a list, a map or a cidr on its right, found `{}`", op, TypeName(r)));
       return tc.Error();
     }
     case Op::kLt:
@@ -1128,7 +1263,8 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
       if (Coerce(*b.rhs, l)) r = tc.Required(l);
       if (Coerce(*b.lhs, r)) l = tc.Required(r);
       bool ordered = (IsNumeric(l) && IsNumeric(r)) ||
-                     (l->kind == r->kind && (l->kind == TK::kString || l->kind == TK::kTimestamp || l->kind == TK::kDuration));
+                     (l->kind == r->kind &&
+                      (l->kind == TK::kString || l->kind == TK::kTimestamp || l->kind == TK::kDuration));
       if (!ordered) return mismatch();
       const char* def = IsNumeric(l) ? "0" : l->kind == TK::kString ? "\"\"" : nullptr;
       bool ok = RequirePresent(*b.lhs, l, fmt::format("ordering with `{}` needs a definite value", op), def);
@@ -1136,7 +1272,8 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
       ok = RequirePresent(*b.rhs, r, fmt::format("ordering with `{}` needs a definite value", op), def) && ok;
       return ok ? tc.Prim(TK::kBool) : tc.Error();
     }
-    default: break;
+    default:
+      break;
   }
   // Arithmetic.
   TypeRef result = nullptr;
@@ -1155,7 +1292,8 @@ TypeRef Checker::CheckBinary(const ast::Expr& e, const ast::Binary& b) {
     result = tc.Prim(TK::kDuration);
   } else if ((b.op == Op::kAdd || b.op == Op::kSub) && lk == TK::kDuration && rk == TK::kDuration) {
     result = tc.Prim(TK::kDuration);
-  } else if (b.op == Op::kMul && ((lk == TK::kDuration && rk == TK::kInt) || (lk == TK::kInt && rk == TK::kDuration))) {
+  } else if (b.op == Op::kMul &&
+             ((lk == TK::kDuration && rk == TK::kInt) || (lk == TK::kInt && rk == TK::kDuration))) {
     result = tc.Prim(TK::kDuration);
   }
   if (!result) return mismatch();

@@ -17,7 +17,8 @@ struct Scope {
 
 class Checker {
  public:
-  Checker(Program* prog, const SourceManager& sm, Diagnostics& diags) : prog_(prog), sm_(sm), diags_(&diags) {}
+  Checker(Program* prog, const SourceManager& sm, Diagnostics& diags)
+      : prog_(prog), sm_(sm), diags_(&diags) {}
   void Run(const CheckOptions& opts);
 
   // schema (check_schema.cpp)
@@ -97,7 +98,7 @@ class Checker {
   // --- per-body state ---
   SideTable* side_ = nullptr;
   const ast::Module* module_ = nullptr;
-  const RecordInfo* root_ = nullptr;      // rule bodies: the CI record
+  const RecordInfo* root_ = nullptr;  // rule bodies: the CI record
   const FnInfo* current_fn_ = nullptr;
   bool in_test_ = false;
   std::vector<std::unordered_map<std::string, Binding>> scopes_;

@@ -81,8 +81,10 @@ void Checker::RegisterSchemas() {
     for (auto& f : tmp.fields) {
       if (f.name == "configuration") has_config = true;
       int i = root->Find(f.name);
-      if (i >= 0) root->fields[i] = f;
-      else AddField(root, f);
+      if (i >= 0)
+        root->fields[i] = f;
+      else
+        AddField(root, f);
     }
     if (!has_config)
       diags_->Report(DiagCode::kMissingSchemaPart, entry.decl->name_span,
@@ -91,20 +93,25 @@ void Checker::RegisterSchemas() {
 }
 
 RecordInfo* Checker::DeclareNamed(const std::string& qn, const ast::TypeDecl& t, const ast::Module& m) {
-  static const char* kReserved[] = {"bool", "int", "float", "string", "timestamp", "duration", "ip", "cidr", "json", "list", "map"};
+  static const char* kReserved[] = {"bool", "int",  "float", "string", "timestamp", "duration",
+                                    "ip",   "cidr", "json",  "list",   "map"};
   for (auto* r : kReserved)
     if (t.name == r) {
-      diags_->Report(DiagCode::kDuplicateDecl, t.name_span, fmt::format("`{}` is a built-in type; choose another name", t.name));
+      diags_->Report(DiagCode::kDuplicateDecl, t.name_span,
+                     fmt::format("`{}` is a built-in type; choose another name", t.name));
       return nullptr;
     }
   for (auto& a : t.annotations)
     if (a.name != "envelope" && a.name != "fromScalar") {
-      auto& d = diags_->Report(DiagCode::kUnknownAnnotation, a.span,
-                               fmt::format("unknown type annotation `@{}`; known: `@envelope`, `@fromScalar`", a.name));
-      if (auto c = ClosestMatch(a.name, {"envelope", "fromScalar"})) d.notes.push_back({std::nullopt, fmt::format("did you mean `@{}`?", *c)});
+      auto& d = diags_->Report(
+          DiagCode::kUnknownAnnotation, a.span,
+          fmt::format("unknown type annotation `@{}`; known: `@envelope`, `@fromScalar`", a.name));
+      if (auto c = ClosestMatch(a.name, {"envelope", "fromScalar"}))
+        d.notes.push_back({std::nullopt, fmt::format("did you mean `@{}`?", *c)});
     }
   if (prog_->named_records.count(qn)) {
-    auto& dg = diags_->Report(DiagCode::kDuplicateDecl, t.name_span, fmt::format("type `{}` is declared twice", qn));
+    auto& dg =
+        diags_->Report(DiagCode::kDuplicateDecl, t.name_span, fmt::format("type `{}` is declared twice", qn));
     dg.notes.push_back({prog_->named_records[qn]->span, "first declared here"});
     return nullptr;
   }
@@ -142,8 +149,9 @@ void Checker::FillFields(RecordInfo* rec, const std::vector<ast::FieldDecl>& fie
       } else if (a.name == "doc") {
         if (!a.args.empty()) fi.doc = a.args[0].text;
       } else {
-        diags_->Report(DiagCode::kUnknownAnnotation, a.span,
-                       fmt::format("unknown field annotation `@{}`; known: `@alias`, `@required`, `@doc`", a.name));
+        diags_->Report(
+            DiagCode::kUnknownAnnotation, a.span,
+            fmt::format("unknown field annotation `@{}`; known: `@alias`, `@required`, `@doc`", a.name));
       }
     }
     fi.type = prog_->types.Required(ResolveType(*fd.type, s, rec->name + "." + fd.name));
@@ -170,15 +178,21 @@ TypeRef Checker::ResolveTypeInner(const ast::TypeExpr& te, const Scope& s, const
   auto want_args = [&](size_t k) {
     if (n.args.size() != k) {
       diags_->Report(DiagCode::kTypeMismatch, te.span,
-                     fmt::format("`{}` takes {} type argument{}, found {}", n.name, k, k == 1 ? "" : "s", n.args.size()));
+                     fmt::format("`{}` takes {} type argument{}, found {}", n.name, k, k == 1 ? "" : "s",
+                                 n.args.size()));
       return false;
     }
     return true;
   };
-  static const std::pair<const char*, TK> kPrims[] = {
-      {"bool", TK::kBool},   {"int", TK::kInt}, {"float", TK::kFloat}, {"string", TK::kString},
-      {"timestamp", TK::kTimestamp}, {"duration", TK::kDuration}, {"ip", TK::kIp}, {"cidr", TK::kCidr},
-      {"json", TK::kJson}};
+  static const std::pair<const char*, TK> kPrims[] = {{"bool", TK::kBool},
+                                                      {"int", TK::kInt},
+                                                      {"float", TK::kFloat},
+                                                      {"string", TK::kString},
+                                                      {"timestamp", TK::kTimestamp},
+                                                      {"duration", TK::kDuration},
+                                                      {"ip", TK::kIp},
+                                                      {"cidr", TK::kCidr},
+                                                      {"json", TK::kJson}};
   for (auto& [pn, k] : kPrims)
     if (n.name == pn) {
       if (!want_args(0)) return tc.Error();
@@ -204,8 +218,10 @@ TypeRef Checker::ResolveTypeInner(const ast::TypeExpr& te, const Scope& s, const
   }
   if (const RecordInfo* r = LookupNamedType(n.name, s)) return tc.Record(r);
   // A bare resource type names the whole configuration item.
-  if (auto it = prog_->resource_roots.find(n.name); it != prog_->resource_roots.end()) return tc.Record(it->second);
-  std::vector<std::string> cands = {"bool", "int", "float", "string", "timestamp", "duration", "ip", "cidr", "json", "list", "map"};
+  if (auto it = prog_->resource_roots.find(n.name); it != prog_->resource_roots.end())
+    return tc.Record(it->second);
+  std::vector<std::string> cands = {"bool", "int",  "float", "string", "timestamp", "duration",
+                                    "ip",   "cidr", "json",  "list",   "map"};
   for (auto& [qn, r] : prog_->named_records) {
     cands.push_back(qn);
     auto dot = qn.rfind('.');
@@ -234,7 +250,8 @@ const RecordInfo* Checker::LookupNamedType(const std::string& name, const Scope&
     for (auto& imp : s.module->imports) {
       if (imp.names.empty()) {
         // `import a.b` makes `b.X` available.
-        auto last = imp.package.substr(imp.package.rfind('.') == std::string::npos ? 0 : imp.package.rfind('.') + 1);
+        auto last =
+            imp.package.substr(imp.package.rfind('.') == std::string::npos ? 0 : imp.package.rfind('.') + 1);
         if (name.rfind(last + ".", 0) == 0)
           if (auto* r = find(imp.package + name.substr(last.size()))) return r;
       } else {
@@ -248,7 +265,8 @@ const RecordInfo* Checker::LookupNamedType(const std::string& name, const Scope&
   // of package: `iam.PolicyDocument` resolves in package `aws.iam` too.
   for (auto& [qn, r] : nr) {
     if (qn.size() > name.size() + 1 && qn.compare(qn.size() - name.size(), name.size(), name) == 0 &&
-        qn[qn.size() - name.size() - 1] == '.' && qn.find("::") == std::string::npos && name.find('.') != std::string::npos)
+        qn[qn.size() - name.size() - 1] == '.' && qn.find("::") == std::string::npos &&
+        name.find('.') != std::string::npos)
       return r;
   }
   return nullptr;
@@ -268,8 +286,10 @@ const RecordInfo* Checker::JsonRoot(const std::string& type) {
     fi.name = n;
     fi.type = prog_->types.Prim(TK::kJson);
     int i = root->Find(n);
-    if (i >= 0) root->fields[i] = fi;
-    else AddField(root, fi);
+    if (i >= 0)
+      root->fields[i] = fi;
+    else
+      AddField(root, fi);
   }
   prog_->json_roots[type] = root;
   return root;

@@ -42,7 +42,8 @@ struct Result {
 
 Result CheckSource(const std::string& src) {
   static int n = 0;
-  std::string path = "/tmp/plumb_check_test_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".plumb";
+  std::string path =
+      "/tmp/plumb_check_test_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".plumb";
   std::ofstream(path) << src;
   Result r{std::make_unique<Session>(), false};
   LoadOptions o;
@@ -77,7 +78,8 @@ TEST_CASE("ordering an optional is an error that suggests ??") {
 
 TEST_CASE("misspelt property at depth gets a did-you-mean") {
   auto r = CheckSource(
-      "rule r for AWS::EC2::SecurityGroup {\n  check configuration.ipPermissions.all(p => p.fromPrt == 22)\n}\n");
+      "rule r for AWS::EC2::SecurityGroup {\n  check configuration.ipPermissions.all(p => p.fromPrt == "
+      "22)\n}\n");
   CHECK_FALSE(r.ok);
   CHECK(r.Has("P0202", 2, 48));
   bool suggested = false;
@@ -87,13 +89,16 @@ TEST_CASE("misspelt property at depth gets a did-you-mean") {
 }
 
 TEST_CASE("unknown resource type and unknown function") {
-  auto r = CheckSource("rule r for AWS::EC2::SecurityGrup {\n  check true\n}\nrule s for AWS::EC2::Volume {\n  check exist(configuration.size)\n}\n");
+  auto r = CheckSource(
+      "rule r for AWS::EC2::SecurityGrup {\n  check true\n}\nrule s for AWS::EC2::Volume {\n  check "
+      "exist(configuration.size)\n}\n");
   CHECK(r.Has("P0203", 1, 12));
   CHECK(r.Has("P0205", 5, 9));
 }
 
 TEST_CASE("bad regex is rejected at compile time") {
-  auto r = CheckSource("rule r for AWS::EC2::Volume {\n  check (configuration.volumeId ?? \"\").matches(\"vol-(\")\n}\n");
+  auto r = CheckSource(
+      "rule r for AWS::EC2::Volume {\n  check (configuration.volumeId ?? \"\").matches(\"vol-(\")\n}\n");
   CHECK(r.Has("P0305", 2, 48));
 }
 
@@ -107,7 +112,8 @@ TEST_CASE("lambda parameter types come from the list element") {
 }
 
 TEST_CASE("a multi-type rule may only use shared properties") {
-  auto r = CheckSource("rule r for AWS::EC2::Volume, AWS::EC2::VPC {\n  check configuration.encrypted == true\n}\n");
+  auto r = CheckSource(
+      "rule r for AWS::EC2::Volume, AWS::EC2::VPC {\n  check configuration.encrypted == true\n}\n");
   CHECK(r.Has("P0307", 2, 23));
   auto ok = CheckSource("rule r for AWS::EC2::Volume, AWS::EC2::VPC {\n  check \"Owner\" in tags\n}\n");
   CHECK(ok.ok);
@@ -119,7 +125,9 @@ TEST_CASE("recursion is rejected") {
 }
 
 TEST_CASE("cidr literals are validated") {
-  auto r = CheckSource("rule r for AWS::EC2::SecurityGroup {\n  check configuration.ipPermissions.all(p => p.ipRanges.all(c => c != \"0.0.0.0/33\"))\n}\n");
+  auto r = CheckSource(
+      "rule r for AWS::EC2::SecurityGroup {\n  check configuration.ipPermissions.all(p => p.ipRanges.all(c "
+      "=> c != \"0.0.0.0/33\"))\n}\n");
   CHECK(r.Has("P0308"));
 }
 
@@ -130,7 +138,8 @@ TEST_CASE("syntax errors are reported once, in user terms") {
 }
 
 TEST_CASE("deep nesting is bounded") {
-  std::string src = "rule r for AWS::EC2::Volume {\n  check " + std::string(5000, '(') + "true" + std::string(5000, ')') + "\n}\n";
+  std::string src = "rule r for AWS::EC2::Volume {\n  check " + std::string(5000, '(') + "true" +
+                    std::string(5000, ')') + "\n}\n";
   auto r = CheckSource(src);
   CHECK(r.Has("P0104"));
 }

@@ -61,8 +61,8 @@ void DumpExprTypes(const ast::Expr& root, const SideTable& side, const SourceMan
         for (auto& c : text)
           if (c == '\n') c = ' ';
         if (text.size() > 50) text = text.substr(0, 47) + "...";
-        out << std::string(4 + depth * 2, ' ') << p.line << ":" << p.col << " `" << text << "` : " << TypeName(side.TypeOf(e))
-            << "\n";
+        out << std::string(4 + depth * 2, ' ') << p.line << ":" << p.col << " `" << text
+            << "` : " << TypeName(side.TypeOf(e)) << "\n";
       },
       0);
 }
@@ -85,7 +85,8 @@ void DumpTypes(const Program& prog, const SourceManager& sm, std::ostream& out) 
   }
   for (auto& r : prog.rules) {
     if (!prog.user_modules.count(r->module)) continue;
-    for (auto& p : r->params) out << "rule " << r->name << " param " << p.name << ": " << TypeName(p.type) << "\n";
+    for (auto& p : r->params)
+      out << "rule " << r->name << " param " << p.name << ": " << TypeName(p.type) << "\n";
     for (auto& inst : r->insts) {
       out << "rule " << r->name << " for " << inst.resource_type << (inst.as_json ? " as json" : "") << "\n";
       if (r->decl->when) {

@@ -20,10 +20,13 @@ TypeRef TypeContext::Intern(TK k, bool opt, TypeRef elem, const RecordInfo* rec)
 TypeRef TypeContext::Prim(TK k, bool optional) { return Intern(k, optional, nullptr, nullptr); }
 TypeRef TypeContext::List(TypeRef elem) { return Intern(TK::kList, false, Required(elem), nullptr); }
 TypeRef TypeContext::Map(TypeRef value) { return Intern(TK::kMap, false, Required(value), nullptr); }
-TypeRef TypeContext::Record(const RecordInfo* r, bool optional) { return Intern(TK::kRecord, optional, nullptr, r); }
+TypeRef TypeContext::Record(const RecordInfo* r, bool optional) {
+  return Intern(TK::kRecord, optional, nullptr, r);
+}
 
 TypeRef TypeContext::Optional(TypeRef t) {
-  if (!t || t->optional || t->kind == TK::kList || t->kind == TK::kMap || t->kind == TK::kError || t->kind == TK::kNever)
+  if (!t || t->optional || t->kind == TK::kList || t->kind == TK::kMap || t->kind == TK::kError ||
+      t->kind == TK::kNever)
     return t;
   return Intern(t->kind, true, t->elem, t->rec);
 }
@@ -42,20 +45,44 @@ std::string TypeName(TypeRef t) {
   if (!t) return "?";
   std::string s;
   switch (t->kind) {
-    case TK::kError: return "<error>";
-    case TK::kNever: return "never";
-    case TK::kBool: s = "bool"; break;
-    case TK::kInt: s = "int"; break;
-    case TK::kFloat: s = "float"; break;
-    case TK::kString: s = "string"; break;
-    case TK::kTimestamp: s = "timestamp"; break;
-    case TK::kDuration: s = "duration"; break;
-    case TK::kIp: s = "ip"; break;
-    case TK::kCidr: s = "cidr"; break;
-    case TK::kJson: s = "json"; break;
-    case TK::kList: return "list<" + TypeName(t->elem) + ">";
-    case TK::kMap: return "map<string, " + TypeName(t->elem) + ">";
-    case TK::kRecord: s = t->rec->name; break;
+    case TK::kError:
+      return "<error>";
+    case TK::kNever:
+      return "never";
+    case TK::kBool:
+      s = "bool";
+      break;
+    case TK::kInt:
+      s = "int";
+      break;
+    case TK::kFloat:
+      s = "float";
+      break;
+    case TK::kString:
+      s = "string";
+      break;
+    case TK::kTimestamp:
+      s = "timestamp";
+      break;
+    case TK::kDuration:
+      s = "duration";
+      break;
+    case TK::kIp:
+      s = "ip";
+      break;
+    case TK::kCidr:
+      s = "cidr";
+      break;
+    case TK::kJson:
+      s = "json";
+      break;
+    case TK::kList:
+      return "list<" + TypeName(t->elem) + ">";
+    case TK::kMap:
+      return "map<string, " + TypeName(t->elem) + ">";
+    case TK::kRecord:
+      s = t->rec->name;
+      break;
   }
   if (t->optional) s += "?";
   return s;
@@ -68,9 +95,12 @@ bool SameShape(TypeRef a, TypeRef b) {
   if (!a || !b || a->kind != b->kind) return false;
   switch (a->kind) {
     case TK::kList:
-    case TK::kMap: return SameShape(a->elem, b->elem);
-    case TK::kRecord: return a->rec == b->rec;
-    default: return true;
+    case TK::kMap:
+      return SameShape(a->elem, b->elem);
+    case TK::kRecord:
+      return a->rec == b->rec;
+    default:
+      return true;
   }
 }
 

@@ -18,15 +18,30 @@
 
 namespace plumb::check {
 
-enum class TK { kError, kNever, kBool, kInt, kFloat, kString, kTimestamp, kDuration, kIp, kCidr, kJson, kList, kMap, kRecord };
+enum class TK {
+  kError,
+  kNever,
+  kBool,
+  kInt,
+  kFloat,
+  kString,
+  kTimestamp,
+  kDuration,
+  kIp,
+  kCidr,
+  kJson,
+  kList,
+  kMap,
+  kRecord
+};
 
 struct RecordInfo;
 
 struct Type {
   TK kind;
   bool optional = false;
-  const Type* elem = nullptr;        // kList, kMap (value type)
-  const RecordInfo* rec = nullptr;   // kRecord
+  const Type* elem = nullptr;       // kList, kMap (value type)
+  const RecordInfo* rec = nullptr;  // kRecord
 };
 using TypeRef = const Type*;
 

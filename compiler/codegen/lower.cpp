@@ -31,11 +31,16 @@ struct Overloaded : Ts... {
 // C++ type -> LLVM type, so helper declarations follow builtins.h exactly.
 template <typename T>
 Type* LT(LLVMContext& c) {
-  if constexpr (std::is_void_v<T>) return Type::getVoidTy(c);
-  else if constexpr (std::is_pointer_v<T>) return PointerType::get(c, 0);
-  else if constexpr (std::is_same_v<T, double>) return Type::getDoubleTy(c);
-  else if constexpr (std::is_integral_v<T>) return Type::getIntNTy(c, sizeof(T) * 8);
-  else static_assert(sizeof(T) == 0, "unsupported helper parameter type");
+  if constexpr (std::is_void_v<T>)
+    return Type::getVoidTy(c);
+  else if constexpr (std::is_pointer_v<T>)
+    return PointerType::get(c, 0);
+  else if constexpr (std::is_same_v<T, double>)
+    return Type::getDoubleTy(c);
+  else if constexpr (std::is_integral_v<T>)
+    return Type::getIntNTy(c, sizeof(T) * 8);
+  else
+    static_assert(sizeof(T) == 0, "unsupported helper parameter type");
 }
 template <typename R, typename... A>
 FunctionType* FnTypeOf(LLVMContext& c, R (*)(A...)) {
@@ -108,14 +113,17 @@ class Body {
 
 class Lowerer {
  public:
-  Lowerer(const check::Program& prog, const SourceManager& sm, Lowered& out) : prog_(prog), sm_(sm), out_(out) {
+  Lowerer(const check::Program& prog, const SourceManager& sm, Lowered& out)
+      : prog_(prog), sm_(sm), out_(out) {
     auto& c = *out.ctx;
-    slot_ = StructType::create(c, {Type::getInt32Ty(c), Type::getInt32Ty(c), Type::getInt64Ty(c)}, "PlumbSlot");
+    slot_ =
+        StructType::create(c, {Type::getInt32Ty(c), Type::getInt32Ty(c), Type::getInt64Ty(c)}, "PlumbSlot");
 #define PLUMB_BUILTIN(name) helpers_[#name] = out.mod->getOrInsertFunction(#name, FnTypeOf(c, &name));
 #include "plumb/builtins.def"
 #undef PLUMB_BUILTIN
     auto* zt = ArrayType::get(slot_, kZeroSlots);
-    zeros_ = new GlobalVariable(*out.mod, zt, true, GlobalValue::PrivateLinkage, ConstantAggregateZero::get(zt), "plumb.zeros");
+    zeros_ = new GlobalVariable(*out.mod, zt, true, GlobalValue::PrivateLinkage,
+                                ConstantAggregateZero::get(zt), "plumb.zeros");
   }
 
   FunctionCallee Helper(const char* name) {
@@ -128,7 +136,8 @@ class Lowerer {
     auto it = strings_.find(std::string(s));
     if (it != strings_.end()) return it->second;
     auto* arr = ConstantDataArray::getString(*out_.ctx, StringRef(s.data(), s.size()), false);
-    auto* gv = new GlobalVariable(*out_.mod, arr->getType(), true, GlobalValue::PrivateLinkage, arr, "plumb.str");
+    auto* gv =
+        new GlobalVariable(*out_.mod, arr->getType(), true, GlobalValue::PrivateLinkage, arr, "plumb.str");
     gv->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
     gv->setAlignment(Align(1));
     strings_[std::string(s)] = gv;
@@ -137,7 +146,8 @@ class Lowerer {
 
   GlobalVariable* RegexCache() {
     auto* p = PointerType::get(*out_.ctx, 0);
-    return new GlobalVariable(*out_.mod, p, false, GlobalValue::PrivateLinkage, ConstantPointerNull::get(p), "plumb.re");
+    return new GlobalVariable(*out_.mod, p, false, GlobalValue::PrivateLinkage, ConstantPointerNull::get(p),
+                              "plumb.re");
   }
 
   // Runtime type descriptors, memoised per checker type.
@@ -147,18 +157,42 @@ class Lowerer {
     if (it != type_ids_.end()) return it->second;
     rt::TypeDesc d;
     switch (t->kind) {
-      case TK::kBool: d.kind = rt::Kind::kBool; break;
-      case TK::kInt: d.kind = rt::Kind::kInt; break;
-      case TK::kFloat: d.kind = rt::Kind::kFloat; break;
-      case TK::kString: d.kind = rt::Kind::kString; break;
-      case TK::kTimestamp: d.kind = rt::Kind::kTimestamp; break;
-      case TK::kDuration: d.kind = rt::Kind::kDuration; break;
-      case TK::kIp: d.kind = rt::Kind::kIp; break;
-      case TK::kCidr: d.kind = rt::Kind::kCidr; break;
-      case TK::kList: d.kind = rt::Kind::kList; break;
-      case TK::kMap: d.kind = rt::Kind::kMap; break;
-      case TK::kRecord: d.kind = rt::Kind::kRecord; break;
-      default: d.kind = rt::Kind::kJson; break;
+      case TK::kBool:
+        d.kind = rt::Kind::kBool;
+        break;
+      case TK::kInt:
+        d.kind = rt::Kind::kInt;
+        break;
+      case TK::kFloat:
+        d.kind = rt::Kind::kFloat;
+        break;
+      case TK::kString:
+        d.kind = rt::Kind::kString;
+        break;
+      case TK::kTimestamp:
+        d.kind = rt::Kind::kTimestamp;
+        break;
+      case TK::kDuration:
+        d.kind = rt::Kind::kDuration;
+        break;
+      case TK::kIp:
+        d.kind = rt::Kind::kIp;
+        break;
+      case TK::kCidr:
+        d.kind = rt::Kind::kCidr;
+        break;
+      case TK::kList:
+        d.kind = rt::Kind::kList;
+        break;
+      case TK::kMap:
+        d.kind = rt::Kind::kMap;
+        break;
+      case TK::kRecord:
+        d.kind = rt::Kind::kRecord;
+        break;
+      default:
+        d.kind = rt::Kind::kJson;
+        break;
     }
     rt::TypeId id = out_.types.Add(d);
     type_ids_[t] = id;  // before recursing: records may refer to themselves
@@ -173,7 +207,8 @@ class Lowerer {
         f.name = r->fields[i].name;
         f.aliases = r->fields[i].aliases;
         f.required = r->fields[i].required;
-        f.used = all_used_ || (r->is_root ? IsRootFieldUsed(r, i) : prog_.used_fields.count({r, static_cast<int>(i)}) > 0);
+        f.used = all_used_ ||
+                 (r->is_root ? IsRootFieldUsed(r, i) : prog_.used_fields.count({r, static_cast<int>(i)}) > 0);
         fields.push_back(std::move(f));
       }
       // Types of unused fields are not needed (never decoded).
@@ -232,10 +267,13 @@ Val Body::Load(Value* ptr) {
           b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(L_.slot_, ptr, 2))};
 }
 Val Body::Absent() { return {b_.getInt32(0), b_.getInt32(0), b_.getInt64(0)}; }
-Val Body::Make(uint32_t tag, Value* bits, Value* len) { return {b_.getInt32(tag), len ? len : b_.getInt32(0), bits}; }
+Val Body::Make(uint32_t tag, Value* bits, Value* len) {
+  return {b_.getInt32(tag), len ? len : b_.getInt32(0), bits};
+}
 Val Body::Bool(Value* i1) { return Make(PLUMB_BOOL, b_.CreateZExt(i1, b_.getInt64Ty())); }
 Val Body::Str(std::string_view s) {
-  return Make(PLUMB_STRING, b_.CreatePtrToInt(L_.StringConst(s), b_.getInt64Ty()), b_.getInt32(static_cast<uint32_t>(s.size())));
+  return Make(PLUMB_STRING, b_.CreatePtrToInt(L_.StringConst(s), b_.getInt64Ty()),
+              b_.getInt32(static_cast<uint32_t>(s.size())));
 }
 Value* Body::ElemPtr(Value* base, Value* idx) { return b_.CreateGEP(L_.slot_, base, idx); }
 Val Body::Call1(const char* helper, std::vector<Value*> args) {
@@ -245,7 +283,9 @@ Val Body::Call1(const char* helper, std::vector<Value*> args) {
   b_.CreateCall(L_.Helper(helper), args);
   return Load(out);
 }
-Value* Body::CallI32(const char* helper, std::vector<Value*> args) { return b_.CreateCall(L_.Helper(helper), args); }
+Value* Body::CallI32(const char* helper, std::vector<Value*> args) {
+  return b_.CreateCall(L_.Helper(helper), args);
+}
 void Body::Fail(const std::string& msg) {
   b_.CreateCall(L_.Helper("plumb_fail"), {ctx_, L_.StringConst(msg + std::string(1, '\0'))});
 }
@@ -259,7 +299,8 @@ Value* Body::Cond(const ast::Expr& e) { return Truth(Lower(e)); }
 
 Val Body::Concat(std::vector<Val> parts) {
   auto* arr = Alloca(ArrayType::get(L_.slot_, parts.size()));
-  for (size_t i = 0; i < parts.size(); ++i) Store(b_.CreateConstGEP2_32(ArrayType::get(L_.slot_, parts.size()), arr, 0, i), parts[i]);
+  for (size_t i = 0; i < parts.size(); ++i)
+    Store(b_.CreateConstGEP2_32(ArrayType::get(L_.slot_, parts.size()), arr, 0, i), parts[i]);
   return Call1("plumb_str_concat", {ctx_, arr, b_.getInt32(parts.size())});
 }
 
@@ -273,8 +314,10 @@ Val Body::Interpolate(const ast::StringLit& s) {
     }
     Val v = Lower(*p.expr);
     TypeRef t = TypeOf(*p.expr);
-    if (t && t->kind == TK::kString && !t->optional) parts.push_back(v);
-    else parts.push_back(Call1("plumb_to_string", {ctx_, ToPtr(v)}));
+    if (t && t->kind == TK::kString && !t->optional)
+      parts.push_back(v);
+    else
+      parts.push_back(Call1("plumb_to_string", {ctx_, ToPtr(v)}));
   }
   return Concat(parts);
 }
@@ -282,11 +325,16 @@ Val Body::Interpolate(const ast::StringLit& s) {
 Val Body::CoercedLiteral(const ast::Expr& e, TypeRef t) {
   Val s = Str(std::get<ast::StringLit>(e.node).PlainText());
   switch (t->kind) {
-    case TK::kCidr: return Call1("plumb_parse_cidr", {ctx_, ToPtr(s)});
-    case TK::kIp: return Call1("plumb_parse_ip", {ctx_, ToPtr(s)});
-    case TK::kTimestamp: return Call1("plumb_parse_timestamp", {ToPtr(s)});
-    case TK::kDuration: return Call1("plumb_parse_duration", {ToPtr(s)});
-    default: return s;
+    case TK::kCidr:
+      return Call1("plumb_parse_cidr", {ctx_, ToPtr(s)});
+    case TK::kIp:
+      return Call1("plumb_parse_ip", {ctx_, ToPtr(s)});
+    case TK::kTimestamp:
+      return Call1("plumb_parse_timestamp", {ToPtr(s)});
+    case TK::kDuration:
+      return Call1("plumb_parse_duration", {ToPtr(s)});
+    default:
+      return s;
   }
 }
 
@@ -304,7 +352,8 @@ Val Body::Lower(const ast::Expr& e) {
           [&](const ast::BoolLit& x) { return Make(PLUMB_BOOL, b_.getInt64(x.value ? 1 : 0)); },
           [&](const ast::NullLit&) { return Make(PLUMB_NULL, b_.getInt64(0)); },
           [&](const ast::StringLit& s) -> Val {
-            if (s.IsPlain() && et && et->kind != TK::kString && et->kind != TK::kJson) return CoercedLiteral(e, et);
+            if (s.IsPlain() && et && et->kind != TK::kString && et->kind != TK::kJson)
+              return CoercedLiteral(e, et);
             return Interpolate(s);
           },
           [&](const ast::NameRef&) -> Val {
@@ -312,16 +361,21 @@ Val Body::Lower(const ast::Expr& e) {
             if (!r) throw std::logic_error("unresolved name");
             auto& bd = r->binding;
             switch (bd.kind) {
-              case check::BindKind::kRootField: return Load(ElemPtr(ci_, b_.getInt64(bd.index)));
-              case check::BindKind::kParam: return Load(ElemPtr(params_, b_.getInt64(bd.index)));
-              case check::BindKind::kFnParam: return fn_args_.at(bd.index);
-              default: return vars_.at(bd.var);
+              case check::BindKind::kRootField:
+                return Load(ElemPtr(ci_, b_.getInt64(bd.index)));
+              case check::BindKind::kParam:
+                return Load(ElemPtr(params_, b_.getInt64(bd.index)));
+              case check::BindKind::kFnParam:
+                return fn_args_.at(bd.index);
+              default:
+                return vars_.at(bd.var);
             }
           },
           [&](const ast::Member& m) -> Val {
             const check::Resolution* r = side_->ResOf(e.id);
             if (!r) throw std::logic_error("unresolved member");
-            if (r->kind == check::Resolution::kFunction || (r->kind == check::Resolution::kUserFn && !r->ufcs)) {
+            if (r->kind == check::Resolution::kFunction ||
+                (r->kind == check::Resolution::kUserFn && !r->ufcs)) {
               // qualified call `pkg.fn(...)`
               if (r->kind == check::Resolution::kUserFn) {
                 std::vector<Val> args;
@@ -330,7 +384,10 @@ Val Body::Lower(const ast::Expr& e) {
               }
               if (r->builtin == Builtin::kIamPolicy) {
                 Val v = Lower(*m.args[0].value);
-                return Call1("plumb_decode_as", {ctx_, ToPtr(v), b_.getInt32(L_.TypeIdOf(const_cast<check::TypeContext&>(L_.prog_.types).Record(r->record)))});
+                return Call1("plumb_decode_as",
+                             {ctx_, ToPtr(v),
+                              b_.getInt32(L_.TypeIdOf(
+                                  const_cast<check::TypeContext&>(L_.prog_.types).Record(r->record)))});
               }
             }
             if (r->kind == check::Resolution::kField) return LoadField(Lower(*m.object), r->field);
@@ -355,7 +412,8 @@ Val Body::Lower(const ast::Expr& e) {
                 if (at && !at->optional) return Make(PLUMB_BOOL, b_.getInt64(1));
                 return Bool(b_.CreateAnd(Present(v), b_.CreateICmpNE(v.tag, b_.getInt32(PLUMB_NULL))));
               }
-              case Builtin::kNow: return Make(PLUMB_TIMESTAMP, b_.CreateCall(L_.Helper("plumb_now"), {ctx_}));
+              case Builtin::kNow:
+                return Make(PLUMB_TIMESTAMP, b_.CreateCall(L_.Helper("plumb_now"), {ctx_}));
               default: {
                 Val v = Lower(*c.args[0].value);
                 return Convert(r->builtin, v, TypeOf(*c.args[0].value));
@@ -391,13 +449,15 @@ Val Body::Lower(const ast::Expr& e) {
                         ? CoercedLiteral(*i.then_expr, t)
                         : Lower(*i.then_expr);
             if (t && t->kind == TK::kFloat && TypeOf(*i.then_expr)->kind == TK::kInt)
-              a = Make(PLUMB_FLOAT, b_.CreateBitCast(b_.CreateSIToFP(a.bits, b_.getDoubleTy()), b_.getInt64Ty()));
+              a = Make(PLUMB_FLOAT,
+                       b_.CreateBitCast(b_.CreateSIToFP(a.bits, b_.getDoubleTy()), b_.getInt64Ty()));
             Store(res, a);
             b_.CreateBr(mb);
             b_.SetInsertPoint(eb);
             Val c2 = Lower(*i.else_expr);
             if (t && t->kind == TK::kFloat && TypeOf(*i.else_expr)->kind == TK::kInt)
-              c2 = Make(PLUMB_FLOAT, b_.CreateBitCast(b_.CreateSIToFP(c2.bits, b_.getDoubleTy()), b_.getInt64Ty()));
+              c2 = Make(PLUMB_FLOAT,
+                        b_.CreateBitCast(b_.CreateSIToFP(c2.bits, b_.getDoubleTy()), b_.getInt64Ty()));
             Store(res, c2);
             b_.CreateBr(mb);
             b_.SetInsertPoint(mb);
@@ -411,21 +471,24 @@ Val Body::Lower(const ast::Expr& e) {
             for (size_t i = 0; i < n; ++i) {
               Val v = Lower(*l.items[i]);
               if (elem && elem->kind == TK::kFloat && TypeOf(*l.items[i])->kind == TK::kInt)
-                v = Make(PLUMB_FLOAT, b_.CreateBitCast(b_.CreateSIToFP(v.bits, b_.getDoubleTy()), b_.getInt64Ty()));
+                v = Make(PLUMB_FLOAT,
+                         b_.CreateBitCast(b_.CreateSIToFP(v.bits, b_.getDoubleTy()), b_.getInt64Ty()));
               Store(ElemPtr(mem, b_.getInt64(i)), v);
             }
             return Make(PLUMB_LIST, b_.CreatePtrToInt(mem, b_.getInt64Ty()), b_.getInt32(n));
           },
           [&](const ast::MapLit& m) -> Val {
             size_t n = m.entries.size();
-            if (n == 0) return Make(et && et->kind == TK::kJson ? PLUMB_OBJECT : PLUMB_MAP, b_.getInt64(0), b_.getInt32(0));
+            if (n == 0)
+              return Make(et && et->kind == TK::kJson ? PLUMB_OBJECT : PLUMB_MAP, b_.getInt64(0),
+                          b_.getInt32(0));
             Value* mem = b_.CreateCall(L_.Helper("plumb_alloc"), {ctx_, b_.getInt64(32 * n)});
             for (size_t i = 0; i < n; ++i) {
               Store(ElemPtr(mem, b_.getInt64(2 * i)), Str(m.entries[i].key));
               Store(ElemPtr(mem, b_.getInt64(2 * i + 1)), Lower(*m.entries[i].value));
             }
-            return Make(et && et->kind == TK::kJson ? PLUMB_OBJECT : PLUMB_MAP, b_.CreatePtrToInt(mem, b_.getInt64Ty()),
-                        b_.getInt32(n));
+            return Make(et && et->kind == TK::kJson ? PLUMB_OBJECT : PLUMB_MAP,
+                        b_.CreatePtrToInt(mem, b_.getInt64Ty()), b_.getInt32(n));
           },
           [&](const ast::With&) -> Val { throw std::logic_error("`with` is evaluated by the test runner"); },
       },
@@ -435,7 +498,8 @@ Val Body::Lower(const ast::Expr& e) {
 Val Body::Convert(Builtin bi, Val v, TypeRef from) {
   Value* p = ToPtr(v);
   switch (bi) {
-    case Builtin::kToInt: return Call1("plumb_parse_int", {p});
+    case Builtin::kToInt:
+      return Call1("plumb_parse_int", {p});
     case Builtin::kToFloat:
       if (from && from->kind == TK::kInt) {
         Value* d = b_.CreateSIToFP(v.bits, b_.getDoubleTy());
@@ -444,21 +508,28 @@ Val Body::Convert(Builtin bi, Val v, TypeRef from) {
       }
       if (from && from->kind == TK::kFloat) return v;
       return Call1("plumb_parse_float", {p});
-    case Builtin::kToBool: return Call1("plumb_parse_bool", {p});
-    case Builtin::kToTimestamp: return Call1("plumb_parse_timestamp", {p});
-    case Builtin::kToDuration: return Call1("plumb_parse_duration", {p});
-    case Builtin::kToCidr: return Call1("plumb_parse_cidr", {ctx_, p});
-    case Builtin::kToIp: return Call1("plumb_parse_ip", {ctx_, p});
+    case Builtin::kToBool:
+      return Call1("plumb_parse_bool", {p});
+    case Builtin::kToTimestamp:
+      return Call1("plumb_parse_timestamp", {p});
+    case Builtin::kToDuration:
+      return Call1("plumb_parse_duration", {p});
+    case Builtin::kToCidr:
+      return Call1("plumb_parse_cidr", {ctx_, p});
+    case Builtin::kToIp:
+      return Call1("plumb_parse_ip", {ctx_, p});
     case Builtin::kToJson:
       if (from && from->kind == TK::kJson) return v;
       return Call1("plumb_parse_json", {ctx_, p});
-    case Builtin::kUrlDecode: return Call1("plumb_url_decode", {ctx_, p});
+    case Builtin::kUrlDecode:
+      return Call1("plumb_url_decode", {ctx_, p});
     case Builtin::kToString: {
       Val s = Call1("plumb_to_string", {ctx_, p});
       if (from && from->optional) return {b_.CreateSelect(Present(v), s.tag, b_.getInt32(0)), s.len, s.bits};
       return s;
     }
-    default: throw std::logic_error("unknown conversion");
+    default:
+      throw std::logic_error("unknown conversion");
   }
 }
 
@@ -521,45 +592,74 @@ Val Body::Method(const ast::Expr& e, const ast::Member& m, const check::Resoluti
     case Builtin::kCount:
       if (m.args.empty()) return Make(PLUMB_INT, b_.CreateZExt(o.len, b_.getInt64Ty()));
       return Loop(r.builtin, o, rt_, m.args[0], r);
-    case Builtin::kIsEmpty: return Bool(b_.CreateICmpEQ(o.len, b_.getInt32(0)));
-    case Builtin::kLength: return Make(PLUMB_INT, b_.CreateZExt(o.len, b_.getInt64Ty()));
-    case Builtin::kStrLength: return Make(PLUMB_INT, b_.CreateCall(L_.Helper("plumb_str_length"), {P()}));
+    case Builtin::kIsEmpty:
+      return Bool(b_.CreateICmpEQ(o.len, b_.getInt32(0)));
+    case Builtin::kLength:
+      return Make(PLUMB_INT, b_.CreateZExt(o.len, b_.getInt64Ty()));
+    case Builtin::kStrLength:
+      return Make(PLUMB_INT, b_.CreateCall(L_.Helper("plumb_str_length"), {P()}));
     case Builtin::kContains:
-      if (rt_->kind == TK::kMap) return Bool(b_.CreateICmpNE(CallI32("plumb_map_has", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
+      if (rt_->kind == TK::kMap)
+        return Bool(b_.CreateICmpNE(CallI32("plumb_map_has", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
       return Bool(b_.CreateICmpNE(CallI32("plumb_list_contains", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
-    case Builtin::kJoin: return Call1("plumb_list_join", {ctx_, P(), ToPtr(m.args.empty() ? Str(", ") : arg(0))});
+    case Builtin::kJoin:
+      return Call1("plumb_list_join", {ctx_, P(), ToPtr(m.args.empty() ? Str(", ") : arg(0))});
     case Builtin::kFirst: {
       Value* ne = b_.CreateICmpNE(o.len, b_.getInt32(0));
       Value* base = b_.CreateSelect(ne, PtrOf(o), L_.zeros_);
       return Load(base);
     }
     case Builtin::kKeys:
-    case Builtin::kJsonKeys: return Call1("plumb_map_keys", {ctx_, P()});
-    case Builtin::kValues: return Call1("plumb_map_values", {ctx_, P()});
-    case Builtin::kGet: return Call1("plumb_map_get", {P(), ToPtr(arg(0))});
-    case Builtin::kStartsWith: return Bool(b_.CreateICmpNE(CallI32("plumb_str_starts_with", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
-    case Builtin::kEndsWith: return Bool(b_.CreateICmpNE(CallI32("plumb_str_ends_with", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
-    case Builtin::kStrContains: return Bool(b_.CreateICmpNE(CallI32("plumb_str_contains", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
-    case Builtin::kLower: return Call1("plumb_str_lower", {ctx_, P()});
-    case Builtin::kUpper: return Call1("plumb_str_upper", {ctx_, P()});
-    case Builtin::kTrim: return Call1("plumb_str_trim", {ctx_, P()});
-    case Builtin::kSplit: return Call1("plumb_str_split", {ctx_, P(), ToPtr(arg(0))});
+    case Builtin::kJsonKeys:
+      return Call1("plumb_map_keys", {ctx_, P()});
+    case Builtin::kValues:
+      return Call1("plumb_map_values", {ctx_, P()});
+    case Builtin::kGet:
+      return Call1("plumb_map_get", {P(), ToPtr(arg(0))});
+    case Builtin::kStartsWith:
+      return Bool(b_.CreateICmpNE(CallI32("plumb_str_starts_with", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
+    case Builtin::kEndsWith:
+      return Bool(b_.CreateICmpNE(CallI32("plumb_str_ends_with", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
+    case Builtin::kStrContains:
+      return Bool(b_.CreateICmpNE(CallI32("plumb_str_contains", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
+    case Builtin::kLower:
+      return Call1("plumb_str_lower", {ctx_, P()});
+    case Builtin::kUpper:
+      return Call1("plumb_str_upper", {ctx_, P()});
+    case Builtin::kTrim:
+      return Call1("plumb_str_trim", {ctx_, P()});
+    case Builtin::kSplit:
+      return Call1("plumb_str_split", {ctx_, P(), ToPtr(arg(0))});
     case Builtin::kMatches: {
-      Value* cache = r.literal_arg ? static_cast<Value*>(L_.RegexCache()) : ConstantPointerNull::get(b_.getPtrTy());
-      return Bool(b_.CreateICmpNE(CallI32("plumb_regex_match", {ctx_, P(), ToPtr(arg(0)), cache}), b_.getInt32(0)));
+      Value* cache =
+          r.literal_arg ? static_cast<Value*>(L_.RegexCache()) : ConstantPointerNull::get(b_.getPtrTy());
+      return Bool(
+          b_.CreateICmpNE(CallI32("plumb_regex_match", {ctx_, P(), ToPtr(arg(0)), cache}), b_.getInt32(0)));
     }
-    case Builtin::kCidrContains: return Bool(b_.CreateICmpNE(CallI32("plumb_cidr_contains", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
-    case Builtin::kIsWorld: return Bool(b_.CreateICmpNE(CallI32("plumb_cidr_is_world", {P()}), b_.getInt32(0)));
-    case Builtin::kIsPrivate: return Bool(b_.CreateICmpNE(CallI32("plumb_ip_is_private", {P()}), b_.getInt32(0)));
-    case Builtin::kAsString: return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_STRING)});
-    case Builtin::kAsInt: return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_INT)});
-    case Builtin::kAsFloat: return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_FLOAT)});
-    case Builtin::kAsBool: return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_BOOL)});
-    case Builtin::kAsList: return Call1("plumb_json_as_list", {ctx_, P()});
-    case Builtin::kIsNull: return Bool(IsTag(o, PLUMB_NULL));
-    case Builtin::kIsObject: return Bool(IsTag(o, PLUMB_OBJECT));
-    case Builtin::kIsList: return Bool(IsTag(o, PLUMB_LIST));
-    default: throw std::logic_error(fmt::format("method {} not lowered", check::BuiltinName(r.builtin)));
+    case Builtin::kCidrContains:
+      return Bool(b_.CreateICmpNE(CallI32("plumb_cidr_contains", {P(), ToPtr(arg(0))}), b_.getInt32(0)));
+    case Builtin::kIsWorld:
+      return Bool(b_.CreateICmpNE(CallI32("plumb_cidr_is_world", {P()}), b_.getInt32(0)));
+    case Builtin::kIsPrivate:
+      return Bool(b_.CreateICmpNE(CallI32("plumb_ip_is_private", {P()}), b_.getInt32(0)));
+    case Builtin::kAsString:
+      return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_STRING)});
+    case Builtin::kAsInt:
+      return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_INT)});
+    case Builtin::kAsFloat:
+      return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_FLOAT)});
+    case Builtin::kAsBool:
+      return Call1("plumb_json_as", {P(), b_.getInt32(PLUMB_BOOL)});
+    case Builtin::kAsList:
+      return Call1("plumb_json_as_list", {ctx_, P()});
+    case Builtin::kIsNull:
+      return Bool(IsTag(o, PLUMB_NULL));
+    case Builtin::kIsObject:
+      return Bool(IsTag(o, PLUMB_OBJECT));
+    case Builtin::kIsList:
+      return Bool(IsTag(o, PLUMB_LIST));
+    default:
+      throw std::logic_error(fmt::format("method {} not lowered", check::BuiltinName(r.builtin)));
   }
   (void)e;
 }
@@ -642,7 +742,8 @@ Val Body::Loop(Builtin bi, Val coll, TypeRef ct, const ast::Arg& lambda, const c
       b_.CreateBr(next);
       break;
     }
-    default: throw std::logic_error("bad loop");
+    default:
+      throw std::logic_error("bad loop");
   }
   b_.SetInsertPoint(next);
   b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), idx), b_.getInt64(1)), idx);
@@ -651,11 +752,14 @@ Val Body::Loop(Builtin bi, Val coll, TypeRef ct, const ast::Arg& lambda, const c
   switch (bi) {
     case Builtin::kAny:
     case Builtin::kAll:
-    case Builtin::kNoneOf: return Bool(b_.CreateLoad(b_.getInt1Ty(), result));
-    case Builtin::kCount: return Make(PLUMB_INT, b_.CreateLoad(b_.getInt64Ty(), acc));
+    case Builtin::kNoneOf:
+      return Bool(b_.CreateLoad(b_.getInt1Ty(), result));
+    case Builtin::kCount:
+      return Make(PLUMB_INT, b_.CreateLoad(b_.getInt64Ty(), acc));
     default: {
       Value* cnt = b_.CreateTrunc(b_.CreateLoad(b_.getInt64Ty(), acc), b_.getInt32Ty());
-      return Make(is_map && bi == Builtin::kFilter ? PLUMB_MAP : PLUMB_LIST, b_.CreatePtrToInt(out, b_.getInt64Ty()), cnt);
+      return Make(is_map && bi == Builtin::kFilter ? PLUMB_MAP : PLUMB_LIST,
+                  b_.CreatePtrToInt(out, b_.getInt64Ty()), cnt);
     }
   }
 }
@@ -666,7 +770,8 @@ Val Body::Compare(ast::BinaryOp op, Val l, TypeRef lt, Val r, TypeRef rt) {
   auto finish_eq = [&](Value* same) { return Bool(op == Op::kEq ? same : b_.CreateNot(same)); };
   if (eq) {
     bool simple = lt && rt && !lt->optional && !rt->optional && lt->kind == rt->kind &&
-                  (lt->kind == TK::kInt || lt->kind == TK::kBool || lt->kind == TK::kTimestamp || lt->kind == TK::kDuration);
+                  (lt->kind == TK::kInt || lt->kind == TK::kBool || lt->kind == TK::kTimestamp ||
+                   lt->kind == TK::kDuration);
     if (simple) return finish_eq(b_.CreateICmpEQ(l.bits, r.bits));
     Value* same = b_.CreateICmpNE(CallI32("plumb_value_eq", {ToPtr(l), ToPtr(r)}), b_.getInt32(0));
     return finish_eq(same);
@@ -677,28 +782,53 @@ Val Body::Compare(ast::BinaryOp op, Val l, TypeRef lt, Val r, TypeRef rt) {
     Value* cmp = CallI32("plumb_value_cmp", {ToPtr(l), ToPtr(r)});
     Value* z = b_.getInt32(0);
     switch (op) {
-      case Op::kLt: c = b_.CreateICmpSLT(cmp, z); break;
-      case Op::kLe: c = b_.CreateICmpSLE(cmp, z); break;
-      case Op::kGt: c = b_.CreateICmpSGT(cmp, z); break;
-      default: c = b_.CreateICmpSGE(cmp, z); break;
+      case Op::kLt:
+        c = b_.CreateICmpSLT(cmp, z);
+        break;
+      case Op::kLe:
+        c = b_.CreateICmpSLE(cmp, z);
+        break;
+      case Op::kGt:
+        c = b_.CreateICmpSGT(cmp, z);
+        break;
+      default:
+        c = b_.CreateICmpSGE(cmp, z);
+        break;
     }
   } else if (is_float) {
     auto f = [&](Val v, TypeRef t) {
-      return t->kind == TK::kInt ? b_.CreateSIToFP(v.bits, b_.getDoubleTy()) : b_.CreateBitCast(v.bits, b_.getDoubleTy());
+      return t->kind == TK::kInt ? b_.CreateSIToFP(v.bits, b_.getDoubleTy())
+                                 : b_.CreateBitCast(v.bits, b_.getDoubleTy());
     };
     Value *a = f(l, lt), *bb = f(r, rt);
     switch (op) {
-      case Op::kLt: c = b_.CreateFCmpOLT(a, bb); break;
-      case Op::kLe: c = b_.CreateFCmpOLE(a, bb); break;
-      case Op::kGt: c = b_.CreateFCmpOGT(a, bb); break;
-      default: c = b_.CreateFCmpOGE(a, bb); break;
+      case Op::kLt:
+        c = b_.CreateFCmpOLT(a, bb);
+        break;
+      case Op::kLe:
+        c = b_.CreateFCmpOLE(a, bb);
+        break;
+      case Op::kGt:
+        c = b_.CreateFCmpOGT(a, bb);
+        break;
+      default:
+        c = b_.CreateFCmpOGE(a, bb);
+        break;
     }
   } else {
     switch (op) {
-      case Op::kLt: c = b_.CreateICmpSLT(l.bits, r.bits); break;
-      case Op::kLe: c = b_.CreateICmpSLE(l.bits, r.bits); break;
-      case Op::kGt: c = b_.CreateICmpSGT(l.bits, r.bits); break;
-      default: c = b_.CreateICmpSGE(l.bits, r.bits); break;
+      case Op::kLt:
+        c = b_.CreateICmpSLT(l.bits, r.bits);
+        break;
+      case Op::kLe:
+        c = b_.CreateICmpSLE(l.bits, r.bits);
+        break;
+      case Op::kGt:
+        c = b_.CreateICmpSGT(l.bits, r.bits);
+        break;
+      default:
+        c = b_.CreateICmpSGE(l.bits, r.bits);
+        break;
     }
   }
   return Bool(c);
@@ -712,8 +842,10 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
     Value* l = Cond(*bin.lhs);
     b_.CreateStore(l, res);
     auto *rhs = NewBlock(bin.op == Op::kAnd ? "and.rhs" : "or.rhs"), *done = NewBlock("logic.done");
-    if (bin.op == Op::kAnd) b_.CreateCondBr(l, rhs, done);
-    else b_.CreateCondBr(l, done, rhs);
+    if (bin.op == Op::kAnd)
+      b_.CreateCondBr(l, rhs, done);
+    else
+      b_.CreateCondBr(l, done, rhs);
     b_.SetInsertPoint(rhs);
     b_.CreateStore(Cond(*bin.rhs), res);
     b_.CreateBr(done);
@@ -739,7 +871,8 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
       // int? ?? float: convert the int side
       Value* isint = IsTag(out, PLUMB_INT);
       Value* asf = b_.CreateBitCast(b_.CreateSIToFP(out.bits, b_.getDoubleTy()), b_.getInt64Ty());
-      out = {b_.CreateSelect(isint, b_.getInt32(PLUMB_FLOAT), out.tag), out.len, b_.CreateSelect(isint, asf, out.bits)};
+      out = {b_.CreateSelect(isint, b_.getInt32(PLUMB_FLOAT), out.tag), out.len,
+             b_.CreateSelect(isint, asf, out.bits)};
     }
     return out;
   }
@@ -752,16 +885,18 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
     case Op::kLt:
     case Op::kLe:
     case Op::kGt:
-    case Op::kGe: return Compare(bin.op, l, lt, r, rt_);
+    case Op::kGe:
+      return Compare(bin.op, l, lt, r, rt_);
     case Op::kIn:
     case Op::kNotIn: {
       Value* found;
       if (rt_->kind == TK::kMap || (rt_->kind == TK::kJson)) {
         if (rt_->kind == TK::kJson) {
           Val lst = Call1("plumb_json_as_list", {ctx_, ToPtr(r)});
-          found = b_.CreateOr(b_.CreateICmpNE(CallI32("plumb_list_contains", {ToPtr(lst), ToPtr(l)}), b_.getInt32(0)),
-                              b_.CreateAnd(IsTag(r, PLUMB_OBJECT),
-                                           b_.CreateICmpNE(CallI32("plumb_map_has", {ToPtr(r), ToPtr(l)}), b_.getInt32(0))));
+          found = b_.CreateOr(
+              b_.CreateICmpNE(CallI32("plumb_list_contains", {ToPtr(lst), ToPtr(l)}), b_.getInt32(0)),
+              b_.CreateAnd(IsTag(r, PLUMB_OBJECT),
+                           b_.CreateICmpNE(CallI32("plumb_map_has", {ToPtr(r), ToPtr(l)}), b_.getInt32(0))));
         } else {
           found = b_.CreateICmpNE(CallI32("plumb_map_has", {ToPtr(r), ToPtr(l)}), b_.getInt32(0));
         }
@@ -772,7 +907,8 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
       }
       return Bool(bin.op == Op::kIn ? found : b_.CreateNot(found));
     }
-    default: break;
+    default:
+      break;
   }
   // Arithmetic
   TK k = et->kind;
@@ -780,28 +916,46 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
   if (k == TK::kList) return Call1("plumb_list_concat", {ctx_, ToPtr(l), ToPtr(r)});
   if (k == TK::kFloat) {
     auto f = [&](Val v, TypeRef t) {
-      return t->kind == TK::kInt ? b_.CreateSIToFP(v.bits, b_.getDoubleTy()) : b_.CreateBitCast(v.bits, b_.getDoubleTy());
+      return t->kind == TK::kInt ? b_.CreateSIToFP(v.bits, b_.getDoubleTy())
+                                 : b_.CreateBitCast(v.bits, b_.getDoubleTy());
     };
     Value *a = f(l, lt), *c = f(r, rt_), *res = nullptr;
     switch (bin.op) {
-      case Op::kAdd: res = b_.CreateFAdd(a, c); break;
-      case Op::kSub: res = b_.CreateFSub(a, c); break;
-      case Op::kMul: res = b_.CreateFMul(a, c); break;
-      case Op::kDiv: res = b_.CreateFDiv(a, c); break;
-      default: res = b_.CreateFRem(a, c); break;
+      case Op::kAdd:
+        res = b_.CreateFAdd(a, c);
+        break;
+      case Op::kSub:
+        res = b_.CreateFSub(a, c);
+        break;
+      case Op::kMul:
+        res = b_.CreateFMul(a, c);
+        break;
+      case Op::kDiv:
+        res = b_.CreateFDiv(a, c);
+        break;
+      default:
+        res = b_.CreateFRem(a, c);
+        break;
     }
     return Make(PLUMB_FLOAT, b_.CreateBitCast(res, b_.getInt64Ty()));
   }
   uint32_t tag = k == TK::kTimestamp ? PLUMB_TIMESTAMP : k == TK::kDuration ? PLUMB_DURATION : PLUMB_INT;
   Value* res = nullptr;
   switch (bin.op) {
-    case Op::kAdd: res = b_.CreateAdd(l.bits, r.bits); break;
-    case Op::kSub: res = b_.CreateSub(l.bits, r.bits); break;
-    case Op::kMul: res = b_.CreateMul(l.bits, r.bits); break;
+    case Op::kAdd:
+      res = b_.CreateAdd(l.bits, r.bits);
+      break;
+    case Op::kSub:
+      res = b_.CreateSub(l.bits, r.bits);
+      break;
+    case Op::kMul:
+      res = b_.CreateMul(l.bits, r.bits);
+      break;
     default: {
       // Division by zero (or INT64_MIN / -1) is a runtime error, not a crash.
       Value* bad = b_.CreateOr(b_.CreateICmpEQ(r.bits, b_.getInt64(0)),
-                               b_.CreateAnd(b_.CreateICmpEQ(r.bits, b_.getInt64(-1)), b_.CreateICmpEQ(l.bits, b_.getInt64(INT64_MIN))));
+                               b_.CreateAnd(b_.CreateICmpEQ(r.bits, b_.getInt64(-1)),
+                                            b_.CreateICmpEQ(l.bits, b_.getInt64(INT64_MIN))));
       Value* slot = Alloca(b_.getInt64Ty());
       b_.CreateStore(b_.getInt64(0), slot);
       auto *ok = NewBlock("div.ok"), *err = NewBlock("div.err"), *done = NewBlock("div.done");
@@ -811,7 +965,8 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
       Fail(fmt::format("division by zero at {}:{}:{}", L_.sm_.Path(e.span.file), p.line, p.col));
       b_.CreateBr(done);
       b_.SetInsertPoint(ok);
-      b_.CreateStore(bin.op == Op::kDiv ? b_.CreateSDiv(l.bits, r.bits) : b_.CreateSRem(l.bits, r.bits), slot);
+      b_.CreateStore(bin.op == Op::kDiv ? b_.CreateSDiv(l.bits, r.bits) : b_.CreateSRem(l.bits, r.bits),
+                     slot);
       b_.CreateBr(done);
       b_.SetInsertPoint(done);
       res = b_.CreateLoad(b_.getInt64Ty(), slot);
@@ -887,7 +1042,8 @@ Function* Lowerer::UserFn(const check::FnInfo* fn) {
   auto& c = *out_.ctx;
   auto* ptr = PointerType::get(c, 0);
   auto* ft = FunctionType::get(Type::getVoidTy(c), {ptr, ptr, ptr}, false);
-  Function* f = Function::Create(ft, GlobalValue::InternalLinkage, "plumb.fn." + fn->qualified_name, *out_.mod);
+  Function* f =
+      Function::Create(ft, GlobalValue::InternalLinkage, "plumb.fn." + fn->qualified_name, *out_.mod);
   fns_[fn] = f;
   auto* entry = BasicBlock::Create(c, "entry", f);
   Body body(*this, f, &fn->side, f->getArg(0), nullptr, nullptr);
@@ -897,7 +1053,8 @@ Function* Lowerer::UserFn(const check::FnInfo* fn) {
   for (auto& l : fn->decl->lets) body.vars_[static_cast<int>(l.id)] = body.Lower(*l.value);
   Val v = body.Lower(*fn->decl->body);
   if (fn->ret->kind == TK::kFloat && body.TypeOf(*fn->decl->body)->kind == TK::kInt)
-    v = body.Make(PLUMB_FLOAT, body.B().CreateBitCast(body.B().CreateSIToFP(v.bits, body.B().getDoubleTy()), body.B().getInt64Ty()));
+    v = body.Make(PLUMB_FLOAT, body.B().CreateBitCast(body.B().CreateSIToFP(v.bits, body.B().getDoubleTy()),
+                                                      body.B().getInt64Ty()));
   body.Store(f->getArg(2), v);
   body.B().CreateRetVoid();
   return f;
@@ -922,7 +1079,9 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
       Val v = r.params[i].default_value ? body.Lower(*r.params[i].default_value) : body.Absent();
       TypeRef dt = r.params[i].default_value ? body.TypeOf(*r.params[i].default_value) : nullptr;
       if (r.params[i].type->kind == TK::kFloat && dt && dt->kind == TK::kInt)
-        v = body.Make(PLUMB_FLOAT, body.B().CreateBitCast(body.B().CreateSIToFP(v.bits, body.B().getDoubleTy()), body.B().getInt64Ty()));
+        v = body.Make(PLUMB_FLOAT,
+                      body.B().CreateBitCast(body.B().CreateSIToFP(v.bits, body.B().getDoubleTy()),
+                                             body.B().getInt64Ty()));
       body.Store(body.ElemPtr(f->getArg(1), body.B().getInt64(i)), v);
     }
     body.B().CreateRetVoid();
@@ -982,7 +1141,8 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
         std::string src(sm_.Slice(chk.cond->span));
         for (auto& ch : src)
           if (ch == '\n' || ch == '\t') ch = ' ';
-        Val why = body.Concat({body.Str(fmt::format("check {} at {}:{}: {}: ", check_index + 1, sm_.Path(chk.span.file), p.line, src)),
+        Val why = body.Concat({body.Str(fmt::format("check {} at {}:{}: {}: ", check_index + 1,
+                                                    sm_.Path(chk.span.file), p.line, src)),
                                body.Details(*chk.cond)});
         b.CreateCall(Helper("plumb_explain"), {f->getArg(0), body.ToPtr(why)});
         b.CreateBr(done);

@@ -33,8 +33,12 @@ Diagnostic& Diagnostics::Report(DiagCode code, Span span, std::string message) {
     if (errors_ >= max_errors_) {
       if (errors_ == max_errors_) {
         ++errors_;
-        diags_.push_back({DiagCode::kTooManyErrors, Severity::kError, span,
-                          fmt::format("too many errors ({}); stopping here", max_errors_), {}, {}});
+        diags_.push_back({DiagCode::kTooManyErrors,
+                          Severity::kError,
+                          span,
+                          fmt::format("too many errors ({}); stopping here", max_errors_),
+                          {},
+                          {}});
       }
       overflow_ = Diagnostic{};
       return overflow_;
@@ -59,13 +63,17 @@ void Diagnostics::Sort() {
 namespace {
 const char* SevName(Severity s) {
   switch (s) {
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    default: return "note";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    default:
+      return "note";
   }
 }
 
-void RenderSnippet(const SourceManager& sm, Span span, std::ostream& out, bool color, const char* caret_color) {
+void RenderSnippet(const SourceManager& sm, Span span, std::ostream& out, bool color,
+                   const char* caret_color) {
   if (span.file >= sm.size()) return;
   LineCol b = sm.Position(span.file, span.begin);
   LineCol e = sm.Position(span.file, span.end > span.begin ? span.end - 1 : span.begin);
@@ -108,7 +116,8 @@ void RenderText(const Diagnostics& d, const SourceManager& sm, std::ostream& out
     for (const auto& n : g.notes) {
       if (n.span && n.span->file < sm.size()) {
         LineCol p = sm.Position(n.span->file, n.span->begin);
-        out << "  note: " << n.message << " (" << sm.Path(n.span->file) << ":" << p.line << ":" << p.col << ")\n";
+        out << "  note: " << n.message << " (" << sm.Path(n.span->file) << ":" << p.line << ":" << p.col
+            << ")\n";
       } else {
         out << "  note: " << n.message << "\n";
       }
@@ -127,12 +136,17 @@ void RenderJson(const Diagnostics& d, const SourceManager& sm, std::ostream& out
     nlohmann::json j;
     if (s.file >= sm.size()) return j;
     LineCol b = sm.Position(s.file, s.begin), e = sm.Position(s.file, s.end);
-    j = {{"file", sm.Path(s.file)}, {"line", b.line}, {"column", b.col}, {"endLine", e.line}, {"endColumn", e.col}};
+    j = {{"file", sm.Path(s.file)},
+         {"line", b.line},
+         {"column", b.col},
+         {"endLine", e.line},
+         {"endColumn", e.col}};
     return j;
   };
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& g : d.all()) {
-    nlohmann::json j = {{"code", DiagCodeString(g.code)}, {"severity", SevName(g.severity)}, {"message", g.message}};
+    nlohmann::json j = {
+        {"code", DiagCodeString(g.code)}, {"severity", SevName(g.severity)}, {"message", g.message}};
     j["span"] = pos(g.span);
     nlohmann::json notes = nlohmann::json::array();
     for (const auto& n : g.notes) {
@@ -146,8 +160,8 @@ void RenderJson(const Diagnostics& d, const SourceManager& sm, std::ostream& out
     j["fixits"] = fixes;
     arr.push_back(j);
   }
-  out << nlohmann::json{{"diagnostics", arr}, {"errors", d.ErrorCount()}, {"warnings", d.WarningCount()}}.dump(
-             2, ' ', false, nlohmann::json::error_handler_t::replace)
+  out << nlohmann::json{{"diagnostics", arr}, {"errors", d.ErrorCount()}, {"warnings", d.WarningCount()}}
+             .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
       << "\n";
 }
 
@@ -163,7 +177,8 @@ size_t Distance(const std::string& a, const std::string& b) {
     for (size_t j = 1; j <= m; ++j) {
       size_t sub = a[i - 1] == b[j - 1] ? 0 : (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 1 : 2);
       d[i][j] = std::min({d[i - 1][j] + 2, d[i][j - 1] + 2, d[i - 1][j - 1] + sub});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 2);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 2);
     }
   return d[n][m];
 }

@@ -23,7 +23,7 @@ enum class DiagCode {
 #undef PLUMB_DIAG
 };
 
-const char* DiagCodeString(DiagCode c);     // "P0202"
+const char* DiagCodeString(DiagCode c);  // "P0202"
 Severity DiagDefaultSeverity(DiagCode c);
 const char* DiagDescription(DiagCode c);
 
@@ -33,7 +33,7 @@ struct DiagNote {
 };
 
 struct FixIt {
-  Span span;                // text to replace (empty range: insertion)
+  Span span;  // text to replace (empty range: insertion)
   std::string replacement;
 };
 

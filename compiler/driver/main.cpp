@@ -84,10 +84,14 @@ bool ParseCommonOption(const std::vector<std::string>& args, size_t& i, CommonOp
     return true;
   }
   if (value("--color", v)) {
-    if (v == "always") o.color = true;
-    else if (v == "never") o.color = false;
-    else if (v == "auto") o.color = isatty(2);
-    else err = "--color takes auto, always or never";
+    if (v == "always")
+      o.color = true;
+    else if (v == "never")
+      o.color = false;
+    else if (v == "auto")
+      o.color = isatty(2);
+    else
+      err = "--color takes auto, always or never";
     return true;
   }
   return false;
@@ -114,8 +118,10 @@ int CmdCheck(const std::vector<std::string>& args) {
       }
       continue;
     }
-    if (args[i] == "--dump-ast") dump_ast = true;
-    else if (args[i] == "--dump-types") dump_types = true;
+    if (args[i] == "--dump-ast")
+      dump_ast = true;
+    else if (args[i] == "--dump-types")
+      dump_types = true;
     else if (args[i] == "-h" || args[i] == "--help") {
       std::cout << kUsage;
       return 0;
@@ -144,8 +150,8 @@ int CmdCheck(const std::vector<std::string>& args) {
       for (auto& r : s.prog->rules)
         if (s.prog->user_modules.count(r->module)) ++rules;
       if (ok)
-        std::cout << fmt::format("ok: {} file{}, {} rule{}\n", s.user_files.size(), s.user_files.size() == 1 ? "" : "s",
-                                 rules, rules == 1 ? "" : "s");
+        std::cout << fmt::format("ok: {} file{}, {} rule{}\n", s.user_files.size(),
+                                 s.user_files.size() == 1 ? "" : "s", rules, rules == 1 ? "" : "s");
     }
     return ok ? 0 : 1;
   });

@@ -50,7 +50,8 @@ bool LoadParamsFile(const std::string& path, ParamSet& out, std::string& err) {
     for (auto& [name, val] : ps.items()) {
       ParamValue v;
       v.origin = path;
-      if (val.is_string()) v.text = val.get<std::string>();
+      if (val.is_string())
+        v.text = val.get<std::string>();
       else if (val.is_array()) {
         v.is_list = true;
         for (auto& x : val) v.items.push_back(x.is_string() ? x.get<std::string>() : x.dump());
@@ -78,24 +79,41 @@ bool ConvertScalar(const std::string& text, TypeRef t, rt::Arena& arena, PlumbSl
   ctx.arena = &arena;
   out = PlumbSlot{};
   switch (t->kind) {
-    case TK::kString: out = in; break;
-    case TK::kInt: plumb_parse_int(&in, &out); break;
-    case TK::kFloat: plumb_parse_float(&in, &out); break;
-    case TK::kBool: plumb_parse_bool(&in, &out); break;
-    case TK::kTimestamp: plumb_parse_timestamp(&in, &out); break;
+    case TK::kString:
+      out = in;
+      break;
+    case TK::kInt:
+      plumb_parse_int(&in, &out);
+      break;
+    case TK::kFloat:
+      plumb_parse_float(&in, &out);
+      break;
+    case TK::kBool:
+      plumb_parse_bool(&in, &out);
+      break;
+    case TK::kTimestamp:
+      plumb_parse_timestamp(&in, &out);
+      break;
     case TK::kDuration: {
       bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
       if (digits) {
         plumb_parse_int(&in, &out);
-        if (out.tag == PLUMB_INT) out = PlumbSlot{PLUMB_DURATION, 0, static_cast<uint64_t>(static_cast<int64_t>(out.bits) * 86400000000LL)};
+        if (out.tag == PLUMB_INT)
+          out = PlumbSlot{PLUMB_DURATION, 0,
+                          static_cast<uint64_t>(static_cast<int64_t>(out.bits) * 86400000000LL)};
       } else {
         plumb_parse_duration(&in, &out);
       }
       break;
     }
-    case TK::kCidr: plumb_parse_cidr(&ctx, &in, &out); break;
-    case TK::kIp: plumb_parse_ip(&ctx, &in, &out); break;
-    default: return false;
+    case TK::kCidr:
+      plumb_parse_cidr(&ctx, &in, &out);
+      break;
+    case TK::kIp:
+      plumb_parse_ip(&ctx, &in, &out);
+      break;
+    default:
+      return false;
   }
   return out.tag != PLUMB_ABSENT;
 }
@@ -114,8 +132,8 @@ bool ApplyParams(const check::RuleInfo& rule, ParamSet& set, rt::Arena& arena, s
     }
     if (!v) {
       if (!p.default_value) {
-        err = fmt::format("rule `{}` needs parameter `{}` ({}): give it with --param {}.{}=VALUE", rule.name, p.name,
-                          check::TypeName(p.type), rule.name, p.name);
+        err = fmt::format("rule `{}` needs parameter `{}` ({}): give it with --param {}.{}=VALUE", rule.name,
+                          p.name, check::TypeName(p.type), rule.name, p.name);
         return false;
       }
       continue;
@@ -138,8 +156,8 @@ bool ApplyParams(const check::RuleInfo& rule, ParamSet& set, rt::Arena& arena, s
       auto* arr = arena.AllocArray<PlumbSlot>(items.size());
       for (size_t k = 0; k < items.size(); ++k) {
         if (!ConvertScalar(items[k], t->elem, arena, arr[k])) {
-          err = fmt::format("{}: `{}` is not a valid {} for parameter `{}` of rule `{}` ({})", v->origin, items[k],
-                            check::TypeName(t->elem), p.name, rule.name, check::TypeName(t));
+          err = fmt::format("{}: `{}` is not a valid {} for parameter `{}` of rule `{}` ({})", v->origin,
+                            items[k], check::TypeName(t->elem), p.name, rule.name, check::TypeName(t));
           return false;
         }
       }
@@ -162,7 +180,8 @@ bool CheckAllParamsUsed(const check::Program& prog, const ParamSet& set, std::st
       std::vector<std::string> names;
       for (auto& x : prog.rules) names.push_back(x->name);
       auto m = ClosestMatch(rule, names);
-      err = fmt::format("{}: no rule `{}`{}", params.begin()->second.origin, rule, m ? fmt::format("; did you mean `{}`?", *m) : "");
+      err = fmt::format("{}: no rule `{}`{}", params.begin()->second.origin, rule,
+                        m ? fmt::format("; did you mean `{}`?", *m) : "");
       return false;
     }
     for (auto& [name, v] : params) {

@@ -23,10 +23,10 @@
 namespace plumb {
 
 struct ParamValue {
-  std::string text;            // string form
+  std::string text;                // string form
   std::vector<std::string> items;  // when given as a JSON array
   bool is_list = false;
-  std::string origin;          // "--param x.y=..." or "params.json"
+  std::string origin;  // "--param x.y=..." or "params.json"
   bool used = false;
 };
 using ParamSet = std::map<std::string, std::map<std::string, ParamValue>>;  // rule -> name -> value

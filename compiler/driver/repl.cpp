@@ -105,8 +105,10 @@ void Repl::LoadCis(const std::string& path) {
       }
       std::string_view text(it.json.data(), it.json.size());
       std::vector<rt::InputItem> items;
-      if (rt::MayBeContainer(text)) items = rt::ExpandDocument(text, it.source, it.locator);
-      else items.push_back(std::move(it));
+      if (rt::MayBeContainer(text))
+        items = rt::ExpandDocument(text, it.source, it.locator);
+      else
+        items.push_back(std::move(it));
       for (auto& sub : items) {
         if (!sub.ok()) {
           std::cout << fmt::format("error: {}: {}\n", sub.Where(), sub.error);
@@ -164,12 +166,14 @@ void Repl::Reload() {
     params_.assign(rules_.size(), {});
     for (size_t i = 0; i < rules_.size(); ++i) {
       params_[i].assign(rules_[i].info->params.size(), PlumbSlot{});
-      auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit_->Lookup(rules_[i].params_symbol, err));
+      auto* init =
+          reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit_->Lookup(rules_[i].params_symbol, err));
       if (init && !params_[i].empty()) init(&pctx, params_[i].data());
     }
     std::vector<rt::EngineEntry> ee;
     for (auto& e : entries)
-      ee.push_back({e.rule, e.resource_type, e.as_json, e.root, reinterpret_cast<rt::RuleFn>(jit_->Lookup(e.symbol, err))});
+      ee.push_back({e.rule, e.resource_type, e.as_json, e.root,
+                    reinterpret_cast<rt::RuleFn>(jit_->Lookup(e.symbol, err))});
     eval_ = std::make_unique<rt::SingleEvaluator>(types_, ee, 0);
   } catch (const std::exception& e) {
     Error(std::string("internal error: ") + e.what());
@@ -200,7 +204,8 @@ void Repl::Eval(const std::string& text, bool type_only) {
   }
   const check::RecordInfo* root = CurrentRoot();
   if (!cis_.empty() && !root)
-    std::cout << fmt::format("note: no schema for {}; only functions and literals are available\n", cis_[current_].type);
+    std::cout << fmt::format("note: no schema for {}; only functions and literals are available\n",
+                             cis_[current_].type);
   check::SideTable side;
   check::TypeRef t = check::CheckExpression(*s_->prog, *e, root, nullptr, s_->sm, diags, side);
   if (diags.HasErrors()) {
@@ -219,7 +224,8 @@ void Repl::Eval(const std::string& text, bool type_only) {
     rt::TypeTable types = std::move(low.types);
     rt::TypeId root_id = low.entries.empty() ? rt::kNoType : low.entries[0].root;
     if (!jit->Add(low, err)) return Error(err);
-    auto* fn = reinterpret_cast<void (*)(PlumbCtx*, const PlumbSlot*, PlumbSlot*)>(jit->Lookup("plumb.repl", err));
+    auto* fn =
+        reinterpret_cast<void (*)(PlumbCtx*, const PlumbSlot*, PlumbSlot*)>(jit->Lookup("plumb.repl", err));
     if (!fn) return Error(err);
     rt::Arena arena;
     rt::JsonScratch scratch;
@@ -227,7 +233,9 @@ void Repl::Eval(const std::string& text, bool type_only) {
     ctx.arena = &arena;
     ctx.types = &types;
     ctx.json = &scratch;
-    ctx.now_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    ctx.now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
     const PlumbSlot* fields = nullptr;
     if (root) {
       rt::CiTypeMap roots;
@@ -244,8 +252,8 @@ void Repl::Eval(const std::string& text, bool type_only) {
       if (ctx.failed) return Error(ctx.error);
       PlumbSlot text_out{};
       plumb_to_display(&ctx, &out, &text_out);
-      std::cout << std::string_view(reinterpret_cast<const char*>(text_out.bits), text_out.len) << " : " << check::TypeName(t)
-                << "\n";
+      std::cout << std::string_view(reinterpret_cast<const char*>(text_out.bits), text_out.len) << " : "
+                << check::TypeName(t) << "\n";
       return;
     }
     PlumbSlot out{};
@@ -253,7 +261,8 @@ void Repl::Eval(const std::string& text, bool type_only) {
     if (ctx.failed) return Error(ctx.error);
     PlumbSlot text_out{};
     plumb_to_display(&ctx, &out, &text_out);
-    std::cout << std::string_view(reinterpret_cast<const char*>(text_out.bits), text_out.len) << " : " << check::TypeName(t) << "\n";
+    std::cout << std::string_view(reinterpret_cast<const char*>(text_out.bits), text_out.len) << " : "
+              << check::TypeName(t) << "\n";
   } catch (const std::exception& ex) {
     Error(std::string("internal error: ") + ex.what());
   }
@@ -273,7 +282,8 @@ void Repl::RunRules(const std::string& only, bool explain) {
       if (!only.empty()) std::cout << fmt::format("{}: does not judge {}\n", ri->name, cis_[current_].type);
       continue;
     }
-    std::cout << fmt::format("{}: {}{}\n", ri->name, rt::ComplianceName(r.compliance), r.annotation.empty() ? "" : " — " + r.annotation);
+    std::cout << fmt::format("{}: {}{}\n", ri->name, rt::ComplianceName(r.compliance),
+                             r.annotation.empty() ? "" : " — " + r.annotation);
     if (explain) {
       if (!r.explanation.empty()) std::cout << "  why: " << r.explanation << "\n";
       int k = 0;
@@ -281,10 +291,13 @@ void Repl::RunRules(const std::string& only, bool explain) {
         if (auto* c = std::get_if<ast::CheckStmt>(&st)) {
           ++k;
           LineCol p = s_->sm.Position(c->span.file, c->span.begin);
-          const char* mark = r.failed_check == k ? "FAILED" : r.failed_check && k > r.failed_check ? "not run" : "passed";
-          if (r.compliance != rt::Compliance::kNonCompliant) mark = r.compliance == rt::Compliance::kCompliant ? "passed" : "not run";
-          std::cout << fmt::format("  check {} ({}:{}): {} — {}\n", k, s_->sm.Path(c->span.file), p.line, mark,
-                                   std::string(s_->sm.Slice(c->cond->span)));
+          const char* mark = r.failed_check == k                    ? "FAILED"
+                             : r.failed_check && k > r.failed_check ? "not run"
+                                                                    : "passed";
+          if (r.compliance != rt::Compliance::kNonCompliant)
+            mark = r.compliance == rt::Compliance::kCompliant ? "passed" : "not run";
+          std::cout << fmt::format("  check {} ({}:{}): {} — {}\n", k, s_->sm.Path(c->span.file), p.line,
+                                   mark, std::string(s_->sm.Slice(c->cond->span)));
         }
       }
     }
@@ -352,21 +365,24 @@ bool Repl::Handle(const std::string& raw) {
   if (b == std::string::npos) return true;
   line = line.substr(b);
   if (line[0] != ':') {
-    if (line.rfind("rule ", 0) == 0 || line.rfind("fn ", 0) == 0 || line[0] == '@' || line.rfind("///", 0) == 0) {
+    if (line.rfind("rule ", 0) == 0 || line.rfind("fn ", 0) == 0 || line[0] == '@' ||
+        line.rfind("///", 0) == 0) {
       Declaration(line);
       return true;
     }
     Eval(line, false);
     return true;
   }
-  std::string cmd = line.substr(1, line.find(' ') == std::string::npos ? std::string::npos : line.find(' ') - 1);
+  std::string cmd =
+      line.substr(1, line.find(' ') == std::string::npos ? std::string::npos : line.find(' ') - 1);
   std::string args = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
   args.erase(0, std::min(args.size(), args.find_first_not_of(" \t")));
   if (cmd == "quit" || cmd == "q" || cmd == "exit") return false;
   if (cmd == "help" || cmd == "h") {
     std::cout << kReplHelp;
   } else if (cmd == "load") {
-    if (args.empty()) Error(":load FILE");
+    if (args.empty())
+      Error(":load FILE");
     else if (fs::is_directory(args) || fs::path(args).extension() == ".plumb") {
       rule_paths_.push_back(args);
       Reload();
@@ -376,7 +392,8 @@ bool Repl::Handle(const std::string& raw) {
     }
   } else if (cmd == "cis") {
     for (size_t i = 0; i < cis_.size(); ++i)
-      std::cout << fmt::format("{} {:>3}  {}  {}  ({})\n", i == current_ ? '*' : ' ', i, cis_[i].type, cis_[i].id, cis_[i].where);
+      std::cout << fmt::format("{} {:>3}  {}  {}  ({})\n", i == current_ ? '*' : ' ', i, cis_[i].type,
+                               cis_[i].id, cis_[i].where);
     if (cis_.empty()) std::cout << "no configuration items loaded\n";
   } else if (cmd == "ci") {
     bool found = false;
@@ -389,19 +406,24 @@ bool Repl::Handle(const std::string& raw) {
       for (size_t i = 0; i < cis_.size(); ++i)
         if (cis_[i].id == args) current_ = i, found = true;
     }
-    if (!found) Error(fmt::format("no configuration item `{}` (see :cis)", args));
-    else std::cout << fmt::format("current: {} {}\n", cis_[current_].type, cis_[current_].id);
+    if (!found)
+      Error(fmt::format("no configuration item `{}` (see :cis)", args));
+    else
+      std::cout << fmt::format("current: {} {}\n", cis_[current_].type, cis_[current_].id);
   } else if (cmd == "rules") {
     for (auto& r : rules_) {
       std::string types;
       for (auto& in : r.info->insts) types += (types.empty() ? "" : ", ") + in.resource_type;
-      std::cout << fmt::format("{}  for {}{}\n", r.info->name, types, r.info->managed.empty() ? "" : "  @managed(" + r.info->managed + ")");
+      std::cout << fmt::format("{}  for {}{}\n", r.info->name, types,
+                               r.info->managed.empty() ? "" : "  @managed(" + r.info->managed + ")");
     }
   } else if (cmd == "run") {
     RunRules(args, false);
   } else if (cmd == "explain") {
-    if (args.empty()) Error(":explain RULE");
-    else RunRules(args, true);
+    if (args.empty())
+      Error(":explain RULE");
+    else
+      RunRules(args, true);
   } else if (cmd == "type") {
     Eval(args, true);
   } else if (cmd == "schema") {
@@ -409,10 +431,12 @@ bool Repl::Handle(const std::string& raw) {
   } else if (cmd == "params") {
     for (auto& r : rules_)
       for (auto& p : r.info->params)
-        std::cout << fmt::format("{}.{}: {} = {}\n", r.info->name, p.name, check::TypeName(p.type),
-                                 p.default_value ? std::string(s_->sm.Slice(p.default_value->span)) : "(required)");
+        std::cout << fmt::format(
+            "{}.{}: {} = {}\n", r.info->name, p.name, check::TypeName(p.type),
+            p.default_value ? std::string(s_->sm.Slice(p.default_value->span)) : "(required)");
   } else {
-    std::vector<std::string> cmds = {"help", "load", "ci", "cis", "rules", "run", "explain", "type", "schema", "params", "quit"};
+    std::vector<std::string> cmds = {"help",    "load", "ci",     "cis",    "rules", "run",
+                                     "explain", "type", "schema", "params", "quit"};
     auto m = ClosestMatch(cmd, cmds);
     Error(fmt::format("unknown command `:{}`{}", cmd, m ? fmt::format("; did you mean `:{}`?", *m) : ""));
   }
@@ -425,7 +449,9 @@ std::vector<std::string> Repl::Complete(const std::string& text, const std::stri
     if (c.rfind(text, 0) == 0) out.push_back(c);
   };
   if (before.empty() && !text.empty() && text[0] == ':') {
-    for (const char* c : {":help", ":load", ":ci", ":cis", ":rules", ":run", ":explain", ":type", ":schema", ":params", ":quit"}) add(c);
+    for (const char* c : {":help", ":load", ":ci", ":cis", ":rules", ":run", ":explain", ":type", ":schema",
+                          ":params", ":quit"})
+      add(c);
     return out;
   }
   if (before.rfind(":load", 0) == 0) {
@@ -434,8 +460,9 @@ std::vector<std::string> Repl::Complete(const std::string& text, const std::stri
     if (dir.empty()) dir = ".";
     std::error_code ec;
     for (auto& e : fs::directory_iterator(dir, ec)) {
-      std::string name = (text.empty() || dir == "." && text.find('/') == std::string::npos) ? e.path().filename().string()
-                                                                                              : (dir / e.path().filename()).string();
+      std::string name = (text.empty() || dir == "." && text.find('/') == std::string::npos)
+                             ? e.path().filename().string()
+                             : (dir / e.path().filename()).string();
       if (e.is_directory()) name += "/";
       add(name);
     }
@@ -467,7 +494,8 @@ std::vector<std::string> Repl::Complete(const std::string& text, const std::stri
   }
   if (const check::RecordInfo* root = CurrentRoot())
     for (auto& f : root->fields) add(f.name);
-  for (const char* fnn : {"exists(", "now()", "int(", "float(", "string(", "timestamp(", "duration(", "cidr(", "ip(", "json(", "urlDecode("})
+  for (const char* fnn : {"exists(", "now()", "int(", "float(", "string(", "timestamp(", "duration(", "cidr(",
+                          "ip(", "json(", "urlDecode("})
     add(fnn);
   if (s_ && s_->prog)
     for (auto& f : s_->prog->fns) add(f->qualified_name + "(");
@@ -501,11 +529,16 @@ int Balance(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_str = false;
-    } else if (c == '"') in_str = true;
-    else if (c == '{' || c == '(' || c == '[') ++d;
-    else if (c == '}' || c == ')' || c == ']') --d;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_str = false;
+    } else if (c == '"')
+      in_str = true;
+    else if (c == '{' || c == '(' || c == '[')
+      ++d;
+    else if (c == '}' || c == ')' || c == ']')
+      --d;
   }
   return d;
 }

@@ -56,7 +56,9 @@ error), 2 usage or compile error, 3 some input could not be read.
 )";
 
 int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 }  // namespace
 
@@ -116,8 +118,11 @@ int CmdRun(const std::vector<std::string>& args) {
       now_text = need("--now");
     } else if (a.rfind("--now=", 0) == 0) {
       now_text = a.substr(6);
-    } else if (a == "-j" || a == "--threads" || a.rfind("--threads=", 0) == 0 || (a.rfind("-j", 0) == 0 && a.size() > 2)) {
-      std::string v = a.rfind("--threads=", 0) == 0 ? a.substr(10) : a.rfind("-j", 0) == 0 && a.size() > 2 ? a.substr(2) : need("--threads");
+    } else if (a == "-j" || a == "--threads" || a.rfind("--threads=", 0) == 0 ||
+               (a.rfind("-j", 0) == 0 && a.size() > 2)) {
+      std::string v = a.rfind("--threads=", 0) == 0           ? a.substr(10)
+                      : a.rfind("-j", 0) == 0 && a.size() > 2 ? a.substr(2)
+                                                              : need("--threads");
       try {
         threads = std::stoi(v);
       } catch (...) {
@@ -141,8 +146,10 @@ int CmdRun(const std::vector<std::string>& args) {
     } else if (a == "--emit=llvm") {
       emit_llvm = true;
     } else if (a == "-" || a.rfind("-", 0) != 0) {
-      if (in_inputs) inputs.push_back(a);
-      else o.load.paths.push_back(a);
+      if (in_inputs)
+        inputs.push_back(a);
+      else
+        o.load.paths.push_back(a);
       continue;
     } else {
       std::cerr << "plumb run: unknown option " << a << "\n" << kRunUsage;
@@ -160,7 +167,9 @@ int CmdRun(const std::vector<std::string>& args) {
   }
   int64_t now_us = NowMicros();
   if (!now_text.empty()) {
-    PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(now_text.size()), reinterpret_cast<uint64_t>(now_text.data())}, out{};
+    PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(now_text.size()),
+                 reinterpret_cast<uint64_t>(now_text.data())},
+        out{};
     plumb_parse_timestamp(&in, &out);
     if (out.tag != PLUMB_TIMESTAMP) {
       std::cerr << "plumb run: --now takes an ISO 8601 timestamp such as 2024-01-31T00:00:00Z\n";

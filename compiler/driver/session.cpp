@@ -91,7 +91,8 @@ bool LoadAndCheck(const LoadOptions& opts, Session& s) {
     auto fs_ = CollectPlumbFiles(p, &err);
     if (!err.empty()) s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0}, err);
     if (fs_.empty() && err.empty() && fs::is_directory(p))
-      s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0}, fmt::format("{}: no .plumb files in this directory", p));
+      s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0},
+                     fmt::format("{}: no .plumb files in this directory", p));
     for (auto& f : fs_) user.push_back(f);
   }
   // A file given explicitly and also part of the default set is loaded once, as the user's.
@@ -121,7 +122,8 @@ bool LoadAndCheck(const LoadOptions& opts, Session& s) {
       continue;
     }
     if (text.size() > (64u << 20)) {
-      s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0}, fmt::format("{}: larger than 64 MiB, not a rule file", path));
+      s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0},
+                     fmt::format("{}: larger than 64 MiB, not a rule file", path));
       continue;
     }
     FileId f = s.sm.Add(path, std::move(text));

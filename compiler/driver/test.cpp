@@ -34,7 +34,8 @@ struct TestFailure {
 
 class TestEval {
  public:
-  TestEval(const SourceManager& sm, const ast::Module& m) : sm_(sm), dir_(fs::path(sm.Path(m.file)).parent_path()) {}
+  TestEval(const SourceManager& sm, const ast::Module& m)
+      : sm_(sm), dir_(fs::path(sm.Path(m.file)).parent_path()) {}
   std::unordered_map<int, nlohmann::json> env;
   std::map<std::string, int> names;
 
@@ -76,7 +77,8 @@ class TestEval {
               std::stringstream ss;
               ss << in.rdbuf();
               nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
-              if (j.is_discarded()) throw std::runtime_error(fmt::format("fixture {} is not valid JSON", path.string()));
+              if (j.is_discarded())
+                throw std::runtime_error(fmt::format("fixture {} is not valid JSON", path.string()));
               return j;
             },
             [&](const ast::With& w) -> nlohmann::json {
@@ -91,7 +93,8 @@ class TestEval {
                     cur = &(*cur)[seg.index];
                   } else {
                     if (cur->is_null()) *cur = nlohmann::json::object();
-                    if (!cur->is_object()) throw std::runtime_error(fmt::format("`with`: `{}` is not inside an object", seg.key));
+                    if (!cur->is_object())
+                      throw std::runtime_error(fmt::format("`with`: `{}` is not inside an object", seg.key));
                     cur = &(*cur)[seg.key];
                   }
                 }
@@ -100,7 +103,8 @@ class TestEval {
               return base;
             },
             [&](const auto&) -> nlohmann::json {
-              throw std::runtime_error(fmt::format("`{}` cannot be computed in a test", std::string(sm_.Slice(e.span))));
+              throw std::runtime_error(
+                  fmt::format("`{}` cannot be computed in a test", std::string(sm_.Slice(e.span))));
             },
         },
         e.node);
@@ -115,11 +119,20 @@ std::string XmlEscape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') ? ' ' : c;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') ? ' ' : c;
     }
   }
   return o;
@@ -141,12 +154,16 @@ int CmdTest(const std::vector<std::string>& args) {
       }
       continue;
     }
-    if (args[i] == "--coverage") coverage = true;
-    else if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];
-    else if (args[i].rfind("--format=", 0) == 0) format = args[i].substr(9);
+    if (args[i] == "--coverage")
+      coverage = true;
+    else if (args[i] == "--format" && i + 1 < args.size())
+      format = args[++i];
+    else if (args[i].rfind("--format=", 0) == 0)
+      format = args[i].substr(9);
     else if (args[i] == "-h" || args[i] == "--help") {
-      std::cout << "usage: plumb test [PATHS...] [--format text|junit] [--coverage]\n"
-                   "Runs the `test` blocks in the .plumb files under PATHS (default: .) against their rules.\n";
+      std::cout
+          << "usage: plumb test [PATHS...] [--format text|junit] [--coverage]\n"
+             "Runs the `test` blocks in the .plumb files under PATHS (default: .) against their rules.\n";
       return 0;
     } else if (args[i].rfind("--", 0) == 0) {
       std::cerr << "plumb test: unknown option " << args[i] << "\n";
@@ -194,7 +211,8 @@ int CmdTest(const std::vector<std::string>& args) {
     for (size_t i = 0; i < lrules.size(); ++i) {
       rule_index[lrules[i].info] = static_cast<int>(i);
       defaults[i].assign(lrules[i].info->params.size(), PlumbSlot{});
-      auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit->Lookup(lrules[i].params_symbol, err));
+      auto* init =
+          reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit->Lookup(lrules[i].params_symbol, err));
       if (init && !defaults[i].empty()) init(&pctx, defaults[i].data());
     }
     std::vector<rt::EngineEntry> entries;
@@ -267,7 +285,8 @@ int CmdTest(const std::vector<std::string>& args) {
           std::string text = subject.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
           auto r = eval.Evaluate(text, ri, params.data());
           if (r.input_error) {
-            cr.failures.push_back({where(x.subject->span), "the configuration item cannot be read: " + r.error});
+            cr.failures.push_back(
+                {where(x.subject->span), "the configuration item cannot be read: " + r.error});
             continue;
           }
           if (r.failed_check) failed_checks[ri].insert(r.failed_check);
@@ -276,15 +295,17 @@ int CmdTest(const std::vector<std::string>& args) {
           bool pass = got == x.verdict;
           if (pass && x.containing && r.annotation.find(*x.containing) == std::string::npos) pass = false;
           if (!pass) {
-            std::string msg = fmt::format("expected `{}` to be {}{}, got {}", x.rule, x.verdict,
-                                          x.containing ? fmt::format(" containing \"{}\"", *x.containing) : "", got);
+            std::string msg =
+                fmt::format("expected `{}` to be {}{}, got {}", x.rule, x.verdict,
+                            x.containing ? fmt::format(" containing \"{}\"", *x.containing) : "", got);
             if (!r.type_in_scope) msg += fmt::format(" (the rule does not judge this resource type)");
             if (!r.annotation.empty()) msg += fmt::format("\n      annotation: {}", r.annotation);
             if (r.failed_check) {
               int k = 0;
               for (auto& bst : rule->decl->body)
                 if (auto* c = std::get_if<ast::CheckStmt>(&bst); c && ++k == r.failed_check)
-                  msg += fmt::format("\n      decided by: check {} ({})", std::string(s.sm.Slice(c->cond->span)), where(c->span));
+                  msg += fmt::format("\n      decided by: check {} ({})",
+                                     std::string(s.sm.Slice(c->cond->span)), where(c->span));
             }
             cr.failures.push_back({where(x.span), msg});
           }
@@ -305,16 +326,19 @@ int CmdTest(const std::vector<std::string>& args) {
       for (auto& [file, rs] : by_file) {
         size_t f = 0;
         for (auto* r : rs) f += !r->failures.empty();
-        std::cout << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", XmlEscape(file), rs.size(), f);
+        std::cout << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", XmlEscape(file),
+                                 rs.size(), f);
         for (auto* r : rs) {
-          std::cout << fmt::format("    <testcase classname=\"{}\" name=\"{}\"", XmlEscape(file), XmlEscape(r->name));
+          std::cout << fmt::format("    <testcase classname=\"{}\" name=\"{}\"", XmlEscape(file),
+                                   XmlEscape(r->name));
           if (r->failures.empty()) {
             std::cout << "/>\n";
             continue;
           }
           std::cout << ">\n";
           for (auto& fl : r->failures)
-            std::cout << fmt::format("      <failure message=\"{}\">{}: {}</failure>\n", XmlEscape(fl.message.substr(0, fl.message.find('\n'))),
+            std::cout << fmt::format("      <failure message=\"{}\">{}: {}</failure>\n",
+                                     XmlEscape(fl.message.substr(0, fl.message.find('\n'))),
                                      XmlEscape(fl.where), XmlEscape(fl.message));
           std::cout << "    </testcase>\n";
         }

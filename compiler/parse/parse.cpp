@@ -51,15 +51,22 @@ class OffsetMap {
 
 std::string TokenDisplay(const antlr4::dfa::Vocabulary& voc, size_t type) {
   switch (type) {
-    case antlr4::Token::EOF: return "end of file";
+    case antlr4::Token::EOF:
+      return "end of file";
     case P::IDENT:
-    case P::BQIDENT: return "a name";
-    case P::RESTYPE: return "a resource type";
-    case P::STRING: return "a string";
+    case P::BQIDENT:
+      return "a name";
+    case P::RESTYPE:
+      return "a resource type";
+    case P::STRING:
+      return "a string";
     case P::INT:
-    case P::FLOAT: return "a number";
-    case P::DURATION: return "a duration";
-    default: break;
+    case P::FLOAT:
+      return "a number";
+    case P::DURATION:
+      return "a duration";
+    default:
+      break;
   }
   std::string lit = voc.getLiteralName(type);
   if (lit.size() >= 2 && lit.front() == '\'') return "`" + lit.substr(1, lit.size() - 2) + "`";
@@ -121,10 +128,11 @@ class ErrorListener : public antlr4::BaseErrorListener {
     }
     if (expr_like) {
       // Keep only the words that are not expression starts.
-      static const char* kExprStarts[] = {"`(`", "`[`", "`{`", "`-`", "`not`", "`if`", "`true`", "`false`",
-                                          "`null`", "`type`", "`resource`", "`test`", "`param`", "`package`",
-                                          "`import`", "`expect`", "`on`", "`is`", "`containing`", "`with`",
-                                          "`as`", "`fn`", "`rule`", "`for`", "`when`", "`let`", "`check`"};
+      static const char* kExprStarts[] = {
+          "`(`",      "`[`",      "`{`",    "`-`",        "`not`",        "`if`",    "`true`",
+          "`false`",  "`null`",   "`type`", "`resource`", "`test`",       "`param`", "`package`",
+          "`import`", "`expect`", "`on`",   "`is`",       "`containing`", "`with`",  "`as`",
+          "`fn`",     "`rule`",   "`for`",  "`when`",     "`let`",        "`check`"};
       std::erase_if(words, [](const std::string& w) {
         for (auto* s : kExprStarts)
           if (w == s) return true;
@@ -160,12 +168,15 @@ class Builder {
     auto* a = ctx->getStart();
     auto* b = ctx->getStop();
     uint32_t begin = om_.Byte(a->getStartIndex());
-    uint32_t end = b && b->getStopIndex() != static_cast<size_t>(-1) && b->getStopIndex() + 1 >= a->getStartIndex()
-                       ? om_.Byte(b->getStopIndex() + 1)
-                       : begin;
+    uint32_t end =
+        b && b->getStopIndex() != static_cast<size_t>(-1) && b->getStopIndex() + 1 >= a->getStartIndex()
+            ? om_.Byte(b->getStopIndex() + 1)
+            : begin;
     return {file_, begin, std::max(begin, end)};
   }
-  Span SpanOf(antlr4::Token* t) { return {file_, om_.Byte(t->getStartIndex()), om_.Byte(t->getStopIndex() + 1)}; }
+  Span SpanOf(antlr4::Token* t) {
+    return {file_, om_.Byte(t->getStartIndex()), om_.Byte(t->getStopIndex() + 1)};
+  }
   Span SpanOf(antlr4::tree::TerminalNode* n) { return SpanOf(n->getSymbol()); }
 
   std::string Name(P::NameContext* n) {
@@ -233,11 +244,16 @@ class Builder {
       m.imports.push_back(std::move(imp));
     }
     for (auto* td : f->topDecl()) {
-      if (auto* r = td->ruleDecl()) m.decls.emplace_back(BuildRule(r));
-      else if (auto* fn = td->fnDecl()) m.decls.emplace_back(BuildFn(fn));
-      else if (auto* t = td->testDecl()) m.decls.emplace_back(BuildTest(t));
-      else if (auto* rs = td->resourceDecl()) m.decls.emplace_back(BuildResource(rs));
-      else if (auto* ty = td->typeDecl()) m.decls.emplace_back(BuildTypeDecl(ty));
+      if (auto* r = td->ruleDecl())
+        m.decls.emplace_back(BuildRule(r));
+      else if (auto* fn = td->fnDecl())
+        m.decls.emplace_back(BuildFn(fn));
+      else if (auto* t = td->testDecl())
+        m.decls.emplace_back(BuildTest(t));
+      else if (auto* rs = td->resourceDecl())
+        m.decls.emplace_back(BuildResource(rs));
+      else if (auto* ty = td->typeDecl())
+        m.decls.emplace_back(BuildTypeDecl(ty));
     }
     return m;
   }
@@ -272,8 +288,10 @@ class Builder {
     }
     for (auto* c : r->ruleClause()) {
       if (auto* w = dynamic_cast<P::WhenClauseContext*>(c)) {
-        if (d.when) Error(DiagCode::kDuplicateDecl, SpanOf(w), "a rule has at most one `when` clause");
-        else d.when = BuildExpr(w->expr());
+        if (d.when)
+          Error(DiagCode::kDuplicateDecl, SpanOf(w), "a rule has at most one `when` clause");
+        else
+          d.when = BuildExpr(w->expr());
       } else if (auto* p = dynamic_cast<P::ParamClauseContext*>(c)) {
         ast::ParamDecl pd;
         pd.id = ids_.Next();
@@ -286,8 +304,10 @@ class Builder {
       }
     }
     for (auto* s : r->ruleBody()->stmt()) {
-      if (s->letStmt()) d.body.emplace_back(BuildLet(s->letStmt()));
-      else d.body.emplace_back(BuildCheck(s->checkStmt()));
+      if (s->letStmt())
+        d.body.emplace_back(BuildLet(s->letStmt()));
+      else
+        d.body.emplace_back(BuildCheck(s->checkStmt()));
     }
     return d;
   }
@@ -351,7 +371,8 @@ class Builder {
         x.rule_span = SpanOf(names[0]);
         x.verdict = Name(names.back());
         x.verdict_span = SpanOf(names.back());
-        for (auto* na : e->namedArg()) x.args.push_back({Name(na->name()), SpanOf(na), BuildExpr(na->expr())});
+        for (auto* na : e->namedArg())
+          x.args.push_back({Name(na->name()), SpanOf(na), BuildExpr(na->expr())});
         x.subject = BuildExpr(e->expr());
         if (e->STRING()) x.containing = PlainString(e->STRING()->getSymbol());
         d.body.emplace_back(std::move(x));
@@ -393,8 +414,10 @@ class Builder {
     d.doc = Doc(r);
     d.annotations = Annotations(r->annotation());
     for (auto* m : r->schemaMember()) {
-      if (m->fieldDecl()) d.fields.push_back(BuildField(m->fieldDecl()));
-      else d.types.push_back(BuildTypeDecl(m->typeDecl()));
+      if (m->fieldDecl())
+        d.fields.push_back(BuildField(m->fieldDecl()));
+      else
+        d.types.push_back(BuildTypeDecl(m->typeDecl()));
     }
     return d;
   }
@@ -489,14 +512,16 @@ class Builder {
       }
       return Make(sp, std::move(with));
     }
-    if (auto* n = dynamic_cast<P::NegExprContext*>(e)) return Make(sp, ast::Unary{ast::UnaryOp::kNeg, BuildExpr(n->expr())});
-    if (auto* n = dynamic_cast<P::NotExprContext*>(e)) return Make(sp, ast::Unary{ast::UnaryOp::kNot, BuildExpr(n->expr())});
+    if (auto* n = dynamic_cast<P::NegExprContext*>(e))
+      return Make(sp, ast::Unary{ast::UnaryOp::kNeg, BuildExpr(n->expr())});
+    if (auto* n = dynamic_cast<P::NotExprContext*>(e))
+      return Make(sp, ast::Unary{ast::UnaryOp::kNot, BuildExpr(n->expr())});
     if (auto* b = dynamic_cast<P::BinaryExprContext*>(e)) {
       static const std::pair<const char*, ast::BinaryOp> kOps[] = {
-          {"*", ast::BinaryOp::kMul}, {"/", ast::BinaryOp::kDiv},  {"%", ast::BinaryOp::kMod},
-          {"+", ast::BinaryOp::kAdd}, {"-", ast::BinaryOp::kSub},  {"??", ast::BinaryOp::kCoalesce},
-          {"<", ast::BinaryOp::kLt},  {"<=", ast::BinaryOp::kLe},  {">", ast::BinaryOp::kGt},
-          {">=", ast::BinaryOp::kGe}, {"==", ast::BinaryOp::kEq},  {"!=", ast::BinaryOp::kNe},
+          {"*", ast::BinaryOp::kMul},   {"/", ast::BinaryOp::kDiv}, {"%", ast::BinaryOp::kMod},
+          {"+", ast::BinaryOp::kAdd},   {"-", ast::BinaryOp::kSub}, {"??", ast::BinaryOp::kCoalesce},
+          {"<", ast::BinaryOp::kLt},    {"<=", ast::BinaryOp::kLe}, {">", ast::BinaryOp::kGt},
+          {">=", ast::BinaryOp::kGe},   {"==", ast::BinaryOp::kEq}, {"!=", ast::BinaryOp::kNe},
           {"and", ast::BinaryOp::kAnd}, {"or", ast::BinaryOp::kOr}};
       ast::BinaryOp op = ast::BinaryOp::kAdd;
       std::string t = b->op->getText();
@@ -505,8 +530,8 @@ class Builder {
       return Make(sp, ast::Binary{op, BuildExpr(b->expr(0)), BuildExpr(b->expr(1)), SpanOf(b->op)});
     }
     if (auto* in = dynamic_cast<P::InExprContext*>(e)) {
-      return Make(sp, ast::Binary{in->neg ? ast::BinaryOp::kNotIn : ast::BinaryOp::kIn, BuildExpr(in->expr(0)),
-                                  BuildExpr(in->expr(1)), SpanOf(in->op)});
+      return Make(sp, ast::Binary{in->neg ? ast::BinaryOp::kNotIn : ast::BinaryOp::kIn,
+                                  BuildExpr(in->expr(0)), BuildExpr(in->expr(1)), SpanOf(in->op)});
     }
     if (auto* i = dynamic_cast<P::IfExprContext*>(e))
       return Make(sp, ast::If{BuildExpr(i->expr(0)), BuildExpr(i->expr(1)), BuildExpr(i->expr(2))});
@@ -533,17 +558,21 @@ class Builder {
       std::string t = p->getText();
       int64_t v = 0;
       auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-      if (ec != std::errc()) Error(DiagCode::kInvalidLiteral, sp, fmt::format("integer `{}` does not fit in 64 bits", t));
+      if (ec != std::errc())
+        Error(DiagCode::kInvalidLiteral, sp, fmt::format("integer `{}` does not fit in 64 bits", t));
       return Make(sp, ast::IntLit{v});
     }
     if (dynamic_cast<P::FloatLitContext*>(p)) {
       std::string t = p->getText();
       double v = std::strtod(t.c_str(), nullptr);
-      if (!std::isfinite(v)) Error(DiagCode::kInvalidLiteral, sp, fmt::format("number `{}` is out of range", t));
+      if (!std::isfinite(v))
+        Error(DiagCode::kInvalidLiteral, sp, fmt::format("number `{}` is out of range", t));
       return Make(sp, ast::FloatLit{v});
     }
-    if (dynamic_cast<P::DurationLitContext*>(p)) return Make(sp, ast::DurationLit{ParseDuration(p->getText(), sp)});
-    if (auto* s = dynamic_cast<P::StringLitContext*>(p)) return Make(sp, BuildStringLit(s->STRING()->getSymbol()));
+    if (dynamic_cast<P::DurationLitContext*>(p))
+      return Make(sp, ast::DurationLit{ParseDuration(p->getText(), sp)});
+    if (auto* s = dynamic_cast<P::StringLitContext*>(p))
+      return Make(sp, BuildStringLit(s->STRING()->getSymbol()));
     if (dynamic_cast<P::BoolLitContext*>(p)) return Make(sp, ast::BoolLit{p->getText() == "true"});
     if (dynamic_cast<P::NullLitContext*>(p)) return Make(sp, ast::NullLit{});
     if (auto* c = dynamic_cast<P::CallExprContext*>(p)) {
@@ -590,12 +619,18 @@ class Builder {
         ++i;
       }
       int64_t unit = 0;
-      if (t.compare(i, 2, "ms") == 0) unit = 1000, i += 2;
-      else if (i < t.size() && t[i] == 'd') unit = 86400000000LL, ++i;
-      else if (i < t.size() && t[i] == 'h') unit = 3600000000LL, ++i;
-      else if (i < t.size() && t[i] == 'm') unit = 60000000LL, ++i;
-      else if (i < t.size() && t[i] == 's') unit = 1000000LL, ++i;
-      else break;
+      if (t.compare(i, 2, "ms") == 0)
+        unit = 1000, i += 2;
+      else if (i < t.size() && t[i] == 'd')
+        unit = 86400000000LL, ++i;
+      else if (i < t.size() && t[i] == 'h')
+        unit = 3600000000LL, ++i;
+      else if (i < t.size() && t[i] == 'm')
+        unit = 60000000LL, ++i;
+      else if (i < t.size() && t[i] == 's')
+        unit = 1000000LL, ++i;
+      else
+        break;
       total += n * unit;
       if (total > INT64_MAX) {
         Error(DiagCode::kInvalidLiteral, sp, fmt::format("duration `{}` is out of range", t));
@@ -626,15 +661,30 @@ class Builder {
       if (c == '\\') {
         char n = raw[i + 1];
         switch (n) {
-          case 'n': cur += '\n'; break;
-          case 't': cur += '\t'; break;
-          case 'r': cur += '\r'; break;
-          case '"': cur += '"'; break;
-          case '\\': cur += '\\'; break;
-          case '{': cur += '{'; break;
-          case '}': cur += '}'; break;
+          case 'n':
+            cur += '\n';
+            break;
+          case 't':
+            cur += '\t';
+            break;
+          case 'r':
+            cur += '\r';
+            break;
+          case '"':
+            cur += '"';
+            break;
+          case '\\':
+            cur += '\\';
+            break;
+          case '{':
+            cur += '{';
+            break;
+          case '}':
+            cur += '}';
+            break;
           default:
-            Error(DiagCode::kInvalidLiteral, Span{file_, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(i + 2)},
+            Error(DiagCode::kInvalidLiteral,
+                  Span{file_, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(i + 2)},
                   fmt::format("unknown escape `\\{}`; use `\\\\` for a backslash", n));
         }
         ++i;
@@ -643,8 +693,10 @@ class Builder {
         bool in_str = false;
         for (; j + 1 < raw.size(); ++j) {
           if (in_str) {
-            if (raw[j] == '\\') ++j;
-            else if (raw[j] == '"') in_str = false;
+            if (raw[j] == '\\')
+              ++j;
+            else if (raw[j] == '"')
+              in_str = false;
           } else if (raw[j] == '"') {
             in_str = true;
           } else if (raw[j] == '}') {
@@ -654,14 +706,17 @@ class Builder {
         std::string inner = raw.substr(i + 1, j - i - 1);
         Span isp{file_, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(j + 1)};
         if (!allow_interp) {
-          Error(DiagCode::kSyntaxError, isp, "interpolation `{...}` is not allowed in this string; write `\\{` for a brace");
+          Error(DiagCode::kSyntaxError, isp,
+                "interpolation `{...}` is not allowed in this string; write `\\{` for a brace");
         } else if (inner.find_first_not_of(" \t") == std::string::npos) {
           Error(DiagCode::kSyntaxError, isp, "empty interpolation `{}`; write `\\{` for a literal brace");
         } else {
           flush();
           auto e = ParseExpression(sm_, file_, base + static_cast<uint32_t>(i + 1), inner, ids_, diags_);
-          if (!e) failed_ = true;
-          else lit.parts.push_back({"", std::move(e)});
+          if (!e)
+            failed_ = true;
+          else
+            lit.parts.push_back({"", std::move(e)});
         }
         i = j;
       } else {
@@ -695,12 +750,17 @@ bool CheckNesting(antlr4::CommonTokenStream& ts, const OffsetMap& om, FileId fil
   int depth = 0, prefix_run = 0;
   for (auto* t : ts.getTokens()) {
     std::string s = t->getType() < P::RESTYPE ? t->getText() : "";
-    if (s == "(" || s == "[" || s == "{") ++depth;
-    else if (s == ")" || s == "]" || s == "}") --depth;
-    if (s == "not" || s == "-" || s == "if") ++prefix_run;
-    else if (s != "(") prefix_run = 0;
+    if (s == "(" || s == "[" || s == "{")
+      ++depth;
+    else if (s == ")" || s == "]" || s == "}")
+      --depth;
+    if (s == "not" || s == "-" || s == "if")
+      ++prefix_run;
+    else if (s != "(")
+      prefix_run = 0;
     if (depth > kMaxNesting || prefix_run > kMaxNesting) {
-      diags.Report(DiagCode::kNestingTooDeep, {file, om.Byte(t->getStartIndex()), om.Byte(t->getStopIndex() + 1)},
+      diags.Report(DiagCode::kNestingTooDeep,
+                   {file, om.Byte(t->getStartIndex()), om.Byte(t->getStopIndex() + 1)},
                    fmt::format("nesting deeper than {} levels", kMaxNesting));
       return false;
     }
@@ -719,7 +779,8 @@ bool CheckUtf8(std::string_view text, uint32_t base, FileId file, Diagnostics& d
     for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 2;
     if (ok && n == 2 && c < 0xC2) ok = false;
     if (!ok) {
-      diags.Report(DiagCode::kInvalidCharacter, {file, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(i + 1)},
+      diags.Report(DiagCode::kInvalidCharacter,
+                   {file, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(i + 1)},
                    fmt::format("invalid UTF-8 byte 0x{:02X}; Plumb sources are UTF-8", c));
       return false;
     }
@@ -740,7 +801,8 @@ auto RunParser(std::string_view text, const OffsetMap& om, FileId file, Diagnost
   parser.removeErrorListeners();
   ErrorListener listener;
   parser.addErrorListener(&listener);
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
   return body(parser, tokens, listener, nesting_ok);
 }
 
@@ -758,55 +820,59 @@ ast::Module ParseModule(const SourceManager& sm, FileId file, NodeIds& ids, Diag
     return empty;
   }
   OffsetMap om(text, 0);
-  return RunParser(text, om, file, diags, [&](P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener,
-                                              bool nesting_ok) -> ast::Module {
-    ast::Module empty;
-    empty.file = file;
-    if (!nesting_ok) return empty;
-    P::FileContext* tree = parser.file();
-    if (listener.issue.set) {
-      // SLL may report errors that full LL would not: retry before blaming the user.
-      tokens.seek(0);
-      parser.reset();
-      listener.issue = {};
-      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
-      tree = parser.file();
-      if (listener.issue.set) {
-        ReportIssue(listener.issue, om, file, diags);
-        return empty;
-      }
-    }
-    Builder b(sm, file, om, ids, diags, &tokens);
-    ast::Module m = b.BuildModule(tree);
-    if (b.failed()) return empty;
-    return m;
-  });
+  return RunParser(text, om, file, diags,
+                   [&](P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener,
+                       bool nesting_ok) -> ast::Module {
+                     ast::Module empty;
+                     empty.file = file;
+                     if (!nesting_ok) return empty;
+                     P::FileContext* tree = parser.file();
+                     if (listener.issue.set) {
+                       // SLL may report errors that full LL would not: retry before blaming the user.
+                       tokens.seek(0);
+                       parser.reset();
+                       listener.issue = {};
+                       parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+                           antlr4::atn::PredictionMode::LL);
+                       tree = parser.file();
+                       if (listener.issue.set) {
+                         ReportIssue(listener.issue, om, file, diags);
+                         return empty;
+                       }
+                     }
+                     Builder b(sm, file, om, ids, diags, &tokens);
+                     ast::Module m = b.BuildModule(tree);
+                     if (b.failed()) return empty;
+                     return m;
+                   });
 }
 
-ast::ExprPtr ParseExpression(const SourceManager& sm, FileId file, uint32_t base, std::string_view text, NodeIds& ids,
-                             Diagnostics& diags) {
+ast::ExprPtr ParseExpression(const SourceManager& sm, FileId file, uint32_t base, std::string_view text,
+                             NodeIds& ids, Diagnostics& diags) {
   if (!CheckUtf8(text, base, file, diags)) return nullptr;
   OffsetMap om(text, base);
-  return RunParser(text, om, file, diags, [&](P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener,
-                                              bool nesting_ok) -> ast::ExprPtr {
-    if (!nesting_ok) return nullptr;
-    P::ExprOnlyContext* tree = parser.exprOnly();
-    if (listener.issue.set) {
-      tokens.seek(0);
-      parser.reset();
-      listener.issue = {};
-      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
-      tree = parser.exprOnly();
-      if (listener.issue.set) {
-        ReportIssue(listener.issue, om, file, diags);
-        return nullptr;
-      }
-    }
-    Builder b(sm, file, om, ids, diags, nullptr);
-    auto e = b.BuildExpr(tree->expr());
-    if (b.failed()) return nullptr;
-    return e;
-  });
+  return RunParser(text, om, file, diags,
+                   [&](P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener,
+                       bool nesting_ok) -> ast::ExprPtr {
+                     if (!nesting_ok) return nullptr;
+                     P::ExprOnlyContext* tree = parser.exprOnly();
+                     if (listener.issue.set) {
+                       tokens.seek(0);
+                       parser.reset();
+                       listener.issue = {};
+                       parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+                           antlr4::atn::PredictionMode::LL);
+                       tree = parser.exprOnly();
+                       if (listener.issue.set) {
+                         ReportIssue(listener.issue, om, file, diags);
+                         return nullptr;
+                       }
+                     }
+                     Builder b(sm, file, om, ids, diags, nullptr);
+                     auto e = b.BuildExpr(tree->expr());
+                     if (b.failed()) return nullptr;
+                     return e;
+                   });
 }
 
 }  // namespace plumb

@@ -58,8 +58,10 @@ std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced) {
     char c = in[i];
     if (in_str) {
       out.push_back(c);
-      if (c == '\\' && i + 1 < in.size()) out.push_back(in[++i]);
-      else if (c == '"') in_str = false;
+      if (c == '\\' && i + 1 < in.size())
+        out.push_back(in[++i]);
+      else if (c == '"')
+        in_str = false;
       ++i;
       continue;
     }
@@ -71,14 +73,16 @@ std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced) {
     }
     if (c == '-' || (c >= '0' && c <= '9')) {
       size_t j = i + 1;
-      while (j < in.size() && (std::isdigit(static_cast<unsigned char>(in[j])) || in[j] == '.' || in[j] == 'e' || in[j] == 'E' ||
-                               in[j] == '+' || in[j] == '-'))
+      while (j < in.size() && (std::isdigit(static_cast<unsigned char>(in[j])) || in[j] == '.' ||
+                               in[j] == 'e' || in[j] == 'E' || in[j] == '+' || in[j] == '-'))
         ++j;
       std::string tok(in.substr(i, j - i));
       size_t digits = 0;
       for (char d : tok)
-        if (d == '.' || d == 'e' || d == 'E') break;
-        else if (std::isdigit(static_cast<unsigned char>(d))) ++digits;
+        if (d == '.' || d == 'e' || d == 'E')
+          break;
+        else if (std::isdigit(static_cast<unsigned char>(d)))
+          ++digits;
       double v = std::strtod(tok.c_str(), nullptr);
       bool int_too_big = digits > 19 && tok.find_first_of(".eE") == std::string::npos;
       if (int_too_big || !std::isfinite(v)) {

@@ -156,7 +156,8 @@ TEST_CASE("DecodeCi: errors") {
     CHECK(f.Run(nul2).status == ItemStatus::kError);
   }
   SUBCASE("numbers beyond double read as absent, the item is still judged") {
-    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "x": 1e400, "s": "1e400"})");
+    ItemResult r = f.Run(
+        R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "x": 1e400, "s": "1e400"})");
     CHECK(r.status == ItemStatus::kOk);
     CHECK(r.header.resource_id == "sg-1");
   }

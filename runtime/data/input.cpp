@@ -10,8 +10,8 @@
 #include "plumb/input.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -132,9 +132,9 @@ class FileReader {
  private:
   enum class Mode { kDetect, kLines, kDocument, kDone };
   struct Piece {
-    size_t off = 0, len = 0;  // into doc_, when owned is empty and error is empty
-    bool whole = false;       // the piece is all of doc_
-    std::string owned;        // text that is not a slice of doc_ (Lambda events)
+    size_t off = 0, len = 0;         // into doc_, when owned is empty and error is empty
+    bool whole = false;              // the piece is all of doc_
+    std::string owned;               // text that is not a slice of doc_ (Lambda events)
     simdjson::padded_string direct;  // an NDJSON line, already in its final buffer
     std::string rule_parameters;
     std::string locator;
@@ -437,7 +437,8 @@ class FileReader {
     const char* p = line.data();
     const char* end = p + line.size();
     auto is = [&](const char* q, std::string_view key) {
-      return static_cast<size_t>(end - q) > key.size() && std::memcmp(q, key.data(), key.size()) == 0 && q[key.size()] == '"';
+      return static_cast<size_t>(end - q) > key.size() && std::memcmp(q, key.data(), key.size()) == 0 &&
+             q[key.size()] == '"';
     };
     while ((p = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)))) != nullptr) {
       ++p;
@@ -455,7 +456,8 @@ class FileReader {
         case 'm':
           if (is(p, "messageType")) return true;
           break;
-        default: break;
+        default:
+          break;
       }
     }
     return false;
@@ -854,8 +856,8 @@ bool InputReader::NextBatch(std::vector<InputItem>& out, size_t max_items) {
 
 bool MayBeContainer(std::string_view json) { return FileReader::MayBeContainerPublic(json); }
 
-std::vector<InputItem> ExpandDocument(std::string_view json, const std::string& source, const std::string& locator,
-                                      const InputOptions& opt) {
+std::vector<InputItem> ExpandDocument(std::string_view json, const std::string& source,
+                                      const std::string& locator, const InputOptions& opt) {
   std::vector<InputItem> out;
   int fd = memfd_create("plumb-item", MFD_CLOEXEC);
   if (fd < 0) {

@@ -1,8 +1,8 @@
 #include "plumb/engine.h"
 
 #include <chrono>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <future>
@@ -43,7 +43,8 @@ struct Engine::Impl {
   // resource type -> entries (schema variant, json variant)
   std::unordered_map<std::string, std::vector<const EngineEntry*>> by_type_schema, by_type_json;
 
-  Impl(const TypeTable& t, const std::vector<EngineRule>& r, const std::vector<EngineEntry>& e, const EngineOptions& o)
+  Impl(const TypeTable& t, const std::vector<EngineRule>& r, const std::vector<EngineEntry>& e,
+       const EngineOptions& o)
       : types(t), rules(r), entries(e), opts(o) {
     for (auto& en : entries) {
       if (en.as_json) {
@@ -67,8 +68,8 @@ struct Engine::Impl {
   };
 
   void EvalVariant(Worker& w, const InputItem& item, const CiTypeMap& roots,
-                   const std::unordered_map<std::string, std::vector<const EngineEntry*>>& by_type, BatchResult& out,
-                   bool& seen_type, bool& reported_error) {
+                   const std::unordered_map<std::string, std::vector<const EngineEntry*>>& by_type,
+                   BatchResult& out, bool& seen_type, bool& reported_error) {
     DecodeContext dc;
     dc.warnings = &w.warnings;
     dc.scratch = &w.scratch;
@@ -116,12 +117,15 @@ struct Engine::Impl {
                                          : Compliance::kNotApplicable;
           if (verdict == 1 && opts.explain) ev.explanation = w.ctx.explanation;
           if (verdict == 1 && ann.tag == PLUMB_STRING)
-            ev.annotation = TruncateAnnotation(std::string_view(reinterpret_cast<const char*>(ann.bits), ann.len), opts.max_annotation);
+            ev.annotation = TruncateAnnotation(
+                std::string_view(reinterpret_cast<const char*>(ann.bits), ann.len), opts.max_annotation);
         }
       }
       ++out.counts[static_cast<int>(ev.compliance)];
-      if (preformat) preformat->Preformat(ev, out.formatted);
-      else out.evals.push_back(ev);
+      if (preformat)
+        preformat->Preformat(ev, out.formatted);
+      else
+        out.evals.push_back(ev);
     }
   }
 
@@ -134,7 +138,8 @@ struct Engine::Impl {
     bool seen = false, reported = false;
     if (!by_type_schema.empty()) EvalVariant(w, item, schema_roots, by_type_schema, out, seen, reported);
     w.arena.Reset();
-    if (!reported && !by_type_json.empty()) EvalVariant(w, item, json_roots, by_type_json, out, seen, reported);
+    if (!reported && !by_type_json.empty())
+      EvalVariant(w, item, json_roots, by_type_json, out, seen, reported);
     w.arena.Reset();
     std::string_view text(item.json.data(), item.json.size());
     if (reported && may_expand && MayBeContainer(text)) {
@@ -165,12 +170,14 @@ struct Engine::Impl {
   }
 };
 
-Engine::Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vector<EngineEntry> entries, EngineOptions opts)
+Engine::Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vector<EngineEntry> entries,
+               EngineOptions opts)
     : types_(types), rules_(std::move(rules)), entries_(std::move(entries)), opts_(opts) {}
 Engine::~Engine() = default;
 
 RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
-  return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatch(out, max); }, writer);
+  return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatch(out, max); },
+             writer);
 }
 
 RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
@@ -192,7 +199,8 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
     progress_shown = true;
     std::fprintf(stderr, "\r\033[K%llu items, %.0f/s, %llu evaluations, %llu input errors",
                  static_cast<unsigned long long>(sum.items_read), sum.items_read / since_start,
-                 static_cast<unsigned long long>(sum.Evaluations()), static_cast<unsigned long long>(sum.input_errors));
+                 static_cast<unsigned long long>(sum.Evaluations()),
+                 static_cast<unsigned long long>(sum.input_errors));
   };
   auto emit = [&](BatchResult& br) {
     for (auto& e : br.errors) {
@@ -340,7 +348,9 @@ SingleEvaluator::Result SingleEvaluator::Evaluate(std::string_view json, int rul
       return res;
     }
     int verdict = v & 0xff;
-    res.compliance = verdict == 0 ? Compliance::kCompliant : verdict == 1 ? Compliance::kNonCompliant : Compliance::kNotApplicable;
+    res.compliance = verdict == 0   ? Compliance::kCompliant
+                     : verdict == 1 ? Compliance::kNonCompliant
+                                    : Compliance::kNotApplicable;
     if (verdict == 1) {
       res.failed_check = v >> 8;
       res.explanation = st_->ctx.explanation;

@@ -141,7 +141,8 @@ class TableWriter final : public OutputWriter {
     if (e.compliance == Compliance::kNonCompliant || e.compliance == Compliance::kError) {
       std::string text = e.compliance == Compliance::kError ? "ERROR: " + e.annotation : e.annotation;
       if (!e.explanation.empty()) text += "  [why: " + e.explanation + "]";
-      rows_.push_back({r, e.compliance, e.resource_type, e.resource_id, e.account_id, e.region, std::move(text)});
+      rows_.push_back(
+          {r, e.compliance, e.resource_type, e.resource_id, e.account_id, e.region, std::move(text)});
     }
   }
 

@@ -23,11 +23,11 @@ struct DecodeWarnings;
 struct PlumbCtx {
   plumb::rt::Arena* arena = nullptr;
   const plumb::rt::TypeTable* types = nullptr;
-  int64_t now_us = 0;                          // now(), microseconds since epoch
-  plumb::rt::JsonScratch* json = nullptr;      // may be null: helpers create one lazily
+  int64_t now_us = 0;                             // now(), microseconds since epoch
+  plumb::rt::JsonScratch* json = nullptr;         // may be null: helpers create one lazily
   plumb::rt::DecodeWarnings* warnings = nullptr;  // may be null
-  bool explain = false;     // `--explain`: record why a check failed
-  std::string explanation;  // set by plumb_explain
+  bool explain = false;                           // `--explain`: record why a check failed
+  std::string explanation;                        // set by plumb_explain
   bool failed = false;
   std::string error;  // first failure message
 

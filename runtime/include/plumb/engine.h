@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plumb/eval.h"
@@ -31,7 +31,8 @@ struct PlumbCtx;
 
 namespace plumb::rt {
 
-using RuleFn = int32_t (*)(PlumbCtx* ctx, const PlumbSlot* ci_fields, const PlumbSlot* params, PlumbSlot* annotation);
+using RuleFn = int32_t (*)(PlumbCtx* ctx, const PlumbSlot* ci_fields, const PlumbSlot* params,
+                           PlumbSlot* annotation);
 
 struct EngineRule {
   RuleInfo info;
@@ -61,7 +62,8 @@ struct EngineOptions {
 
 class Engine {
  public:
-  Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vector<EngineEntry> entries, EngineOptions opts);
+  Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vector<EngineEntry> entries,
+         EngineOptions opts);
   ~Engine();
   const std::vector<EngineRule>& rules() const { return rules_; }
   // Evaluates everything the reader yields; calls writer.Begin/Add/AddError/End.
@@ -87,11 +89,11 @@ class SingleEvaluator {
   SingleEvaluator(const TypeTable& types, std::vector<EngineEntry> entries, int64_t now_us);
   ~SingleEvaluator();
   struct Result {
-    bool input_error = false;     // the JSON is not a readable CI (error says why)
-    bool type_in_scope = false;   // false: the rule does not judge this resource type
+    bool input_error = false;    // the JSON is not a readable CI (error says why)
+    bool type_in_scope = false;  // false: the rule does not judge this resource type
     Compliance compliance = Compliance::kNotApplicable;
     std::string annotation;
-    int failed_check = 0;  // 1-based index of the check that failed; 0 none
+    int failed_check = 0;     // 1-based index of the check that failed; 0 none
     std::string explanation;  // that check, its location and the values that made it false
     std::string error;
   };

@@ -88,7 +88,7 @@ bool MayBeContainer(std::string_view json);
 // an array, or a lone CI) into items as the reader does for a file; item
 // locators are placed within `locator` ("line 6 item 2"). Used by the engine
 // for NDJSON lines, which the reader hands over unclassified.
-std::vector<InputItem> ExpandDocument(std::string_view json, const std::string& source, const std::string& locator,
-                                      const InputOptions& options = {});
+std::vector<InputItem> ExpandDocument(std::string_view json, const std::string& source,
+                                      const std::string& locator, const InputOptions& options = {});
 
 }  // namespace plumb::rt

@@ -45,8 +45,8 @@ struct FieldDesc {
   std::string name;                  // canonical name (what rules write)
   std::vector<std::string> aliases;  // other JSON keys accepted (1.3 dialect)
   TypeId type = kNoType;
-  bool used = true;      // false: projected away, never decoded
-  bool required = false; // absent -> the item is rejected with an error
+  bool used = true;       // false: projected away, never decoded
+  bool required = false;  // absent -> the item is rejected with an error
 };
 
 struct TypeDesc {
