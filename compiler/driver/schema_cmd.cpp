@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -138,6 +139,9 @@ int Generate(bool import, const std::vector<std::string>& inputs, const std::vec
   schema::SchemaBuilder b;
   b.SetHandWritten(HandWrittenNames(*s.prog));
   b.SetUseHeuristics(import);
+  if (auto it = s.prog->named_records.find("aws.StringValue");
+      it != s.prog->named_records.end() && it->second->from_scalar == "value")
+    b.SetStringValueType("aws.StringValue");
   size_t n_props = 0, n_cis = 0;
   if (import) {
     fs::path dir = inputs[0];
@@ -295,8 +299,13 @@ struct Cover {
         for (auto& [k, e] : v.items()) Walk(t->elem, e, path + ".*");
         return;
       case check::TK::kRecord:
-        if (v.is_array()) {  // a record wrapped in a one-item list
-          for (auto& e : v) Walk(t, e, path);
+        if (v.is_array()) {
+          // A record wrapped in a one-item list; a @fromScalar record takes a list of scalars.
+          bool scalars = std::all_of(v.begin(), v.end(), [](const json& e) { return !e.is_structured(); });
+          if (v.size() == 1 && v[0].is_object())
+            Walk(t, v[0], path);
+          else if (!(scalars && !t->rec->from_scalar.empty()))
+            mismatched.insert(path);
           return;
         }
         if (!v.is_object()) {

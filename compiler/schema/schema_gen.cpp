@@ -184,7 +184,10 @@ std::string FieldName(const std::string& name) {
   return out + "\"";
 }
 
-bool LooksLikeList(const std::string& name, bool is_record) {
+bool LooksLikeList(const std::string& name, bool is_record, bool is_string) {
+  // Numbers and bools named in the plural are counts and flags (MaxItems,
+  // NumberOfNodes); only the explicit List/Set suffixes make them lists.
+  bool textual = is_record || is_string;
   std::string l = Lower(name);
   if (l == "tags" || EndsWith(name, "List") || EndsWith(name, "Set") || l == "list" || l == "set")
     return true;
@@ -198,14 +201,32 @@ bool LooksLikeList(const std::string& name, bool is_record) {
       "cidrs",     "cidrblocks", "endpoints", "users",    "roles",     "methods",  "headers",  "events",
       "statuses",  "codes",      "ports",     "servers",  "origins",   "items"};
   for (const char* p : kPlural)
-    if (EndsWith(l, p)) return true;
-  if (!is_record) return false;
-  static const char* kSingular[] = {"ss",         "us",         "is",         "settings", "options",
-                                    "details",    "attributes", "statistics", "metrics",  "parameters",
-                                    "properties", "access",     "progress",   "specs",    "credentials"};
+    if (textual && EndsWith(l, p)) return true;
+  // Other plurals: records, and strings (a list of strings is far more likely
+  // than a string with a plural name; numbers and bools named so are counts
+  // and flags). A wrong list still decodes: the runtime reads a lone value as
+  // a one-item list, while a missed list does not type.
+  if (!textual) return false;
+  // Words that end in "s" but are not plurals, and (for records) plural-looking
+  // nouns AWS uses for one settings object.
+  static const char* kNotPlural[] = {"alias", "bias", "canvas", "dns",    "kms",     "aws",
+                                     "ss",    "us",   "is",     "access", "progress"};
+  static const char* kOneRecord[] = {"settings", "options",    "details", "attributes", "statistics",
+                                     "metrics",  "properties", "specs",   "credentials"};
   if (!EndsWith(l, "s")) return false;
-  for (const char* s : kSingular)
+  for (const char* s : kNotPlural)
     if (EndsWith(l, s)) return false;
+  if (is_record)
+    for (const char* s : kOneRecord)
+      if (EndsWith(l, s)) return false;
+  // Enum-valued strings AWS names in the plural (HttpTokens "required",
+  // AutoAcceptSharedAttachments "enable", CpuCredits "unlimited", ...).
+  static const char* kEnumString[] = {"tokens",    "credits",   "errors",  "files",       "devices",
+                                      "semantics", "analytics", "seconds", "attachments", "associations",
+                                      "instances", "contains",  "chars"};
+  if (!is_record)
+    for (const char* s : kEnumString)
+      if (EndsWith(l, s)) return false;
   return true;
 }
 
@@ -271,7 +292,12 @@ std::string SchemaBuilder::TypeOf(const std::string& name, const Node& n, int in
                                   Stats* st) const {
   std::string elem;
   bool scalar_kinds = (n.kinds & ~kKindNested) != 0;
-  if (!n.children.empty()) {
+  const Node* only =
+      n.children.size() == 1 && n.children.begin()->first == "value" ? &n.children.begin()->second : nullptr;
+  if (only && !string_value_.empty() && only->children.empty() && !only->seen_array &&
+      (only->scalar == "string" || (only->scalar.empty() && only->kinds == kKindString))) {
+    elem = string_value_;  // {"value": "..."} in AWS's list, "..." in CIs
+  } else if (!n.children.empty()) {
     if (scalar_kinds || (n.kinds & kKindNested)) {
       elem = "json";  // records and scalars at one path: no one shape fits
     } else {
@@ -311,7 +337,9 @@ std::string SchemaBuilder::TypeOf(const std::string& name, const Node& n, int in
   } else if (sampled) {
     list = n.seen_array;
     if (list && st) ++st->lists_samples;
-  } else if (heuristics_ && LooksLikeList(name, !n.children.empty())) {
+  } else if (heuristics_ && LooksLikeList(name, !n.children.empty(),
+                                          n.scalar == "string" || n.scalar == "ip" || n.scalar == "cidr" ||
+                                              (n.scalar.empty() && n.children.empty()))) {
     list = true;
     *mark = "// heuristic: list";
     if (st) ++st->lists_heuristic;

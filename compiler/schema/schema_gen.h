@@ -54,6 +54,10 @@ class SchemaBuilder {
   bool AddSample(const nlohmann::json& ci, bool props_only, std::string* err);
   // name -> true (always a list) / false (never a list) in hand-written schemas.
   void SetHandWritten(std::map<std::string, bool> names) { hand_ = std::move(names); }
+  // A named type with `@fromScalar("value")` and one string field `value`
+  // (the stdlib's aws.StringValue): used for AWS's `X.value` enum wrappers,
+  // which CIs record as a plain string. Empty: such paths stay records.
+  void SetStringValueType(std::string name) { string_value_ = std::move(name); }
   // Heuristics apply only to paths without other evidence (import; infer has none).
   void SetUseHeuristics(bool on) { heuristics_ = on; }
 
@@ -68,6 +72,7 @@ class SchemaBuilder {
   std::map<std::string, Node> types_;  // resource type -> root (children: configuration, ...)
   std::map<std::string, bool> hand_;
   bool heuristics_ = true;
+  std::string string_value_;
 };
 
 // The CIs a file holds: one CI, a JSON list of CIs, a snapshot
@@ -78,7 +83,8 @@ bool LoadCis(const std::string& path, std::vector<nlohmann::json>& out, std::str
 std::vector<std::string> CollectFiles(const std::string& path, const std::string& ext, std::string* err);
 // A field name as schema text: bare when an identifier the grammar accepts, quoted otherwise.
 std::string FieldName(const std::string& name);
-// Naming heuristic: does this property name look like a list?
-bool LooksLikeList(const std::string& name, bool is_record);
+// Naming heuristic: does this property name look like a list? is_string: the
+// leaf holds text (string, ip, cidr); numbers and bools rarely are lists.
+bool LooksLikeList(const std::string& name, bool is_record, bool is_string);
 
 }  // namespace plumb::schema
