@@ -1,0 +1,102 @@
+// libFuzzer target: the CI path on arbitrary bytes.
+//
+// Three routes, as `plumb run` takes them:
+//  1. ExpandDocument (container detection, Lambda events, arrays) and DecodeCi
+//     of every item against hand-built SecurityGroup / S3 / IAM schemas
+//     (runtime/data/test_types.h: the shapes the compiler produces);
+//  2. InputReader on the bytes written to a file (format detection, NDJSON);
+//  3. InputReader on the same bytes gzip-compressed (the zlib path).
+// Limits are set small so the limit paths are reached by short inputs.
+#define DOCTEST_CONFIG_DISABLE  // test_types.h's REQUIRE helpers are unused here
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "data/test_types.h"
+#include "plumb/arena.h"
+#include "plumb/decode.h"
+#include "plumb/input.h"
+
+namespace {
+
+using namespace plumb::rt;
+
+const testing::Schemas& Types() {
+  static const testing::Schemas* s = new testing::Schemas();
+  return *s;
+}
+
+InputOptions SmallLimits() {
+  InputOptions o;
+  o.max_item_bytes = 64 << 10;
+  o.max_document_bytes = 256 << 10;
+  o.max_decompressed_bytes = 1 << 20;
+  o.max_depth = 64;
+  return o;
+}
+
+void DecodeItems(std::vector<InputItem>& items) {
+  thread_local Arena arena;
+  thread_local JsonScratch scratch;
+  for (auto& item : items) {
+    if (!item.ok()) continue;
+    DecodeWarnings warnings;
+    DecodeContext dc;
+    dc.scratch = &scratch;
+    dc.warnings = &warnings;
+    ItemResult r =
+        DecodeCi(std::string_view(item.json.data(), item.json.size()), Types().t, Types().roots, arena, dc);
+    (void)r;
+    arena.Reset();
+  }
+}
+
+std::string Gzip(const uint8_t* data, size_t size) {
+  z_stream z{};
+  deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, size) + 64, '\0');
+  z.next_in = const_cast<Bytef*>(data);
+  z.avail_in = static_cast<uInt>(size);
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+void ReadFile(const std::string& path, const std::string& bytes) {
+  if (FILE* f = std::fopen(path.c_str(), "wb")) {
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  }
+  InputReader reader({path}, SmallLimits());
+  std::vector<InputItem> batch;
+  while (reader.NextBatch(batch, 16)) {
+    DecodeItems(batch);
+    batch.clear();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto items = ExpandDocument(text, "fuzz", "line 1", SmallLimits());
+  DecodeItems(items);
+
+  static const std::string dir = [] {
+    std::string d = "/tmp/plumb_fuzz_ci_" + std::to_string(getpid());
+    mkdir(d.c_str(), 0700);
+    return d;
+  }();
+  ReadFile(dir + "/in.json", std::string(text));
+  ReadFile(dir + "/in.json.gz", Gzip(data, size));
+  return 0;
+}
