@@ -21,9 +21,9 @@ BUILD=${PLUMB_FUZZ_BUILD:-build-fuzz}
 seed() {  # target corpus-dir
   case $1 in
     fuzz_parse_check)
-      find tests/golden examples/rules stdlib/aws -name '*.plumb' -size -64k -exec cp -t "$2" {} + ;;
+      find tests/golden examples/rules stdlib/aws -name '*.plumb' -size -64k -exec cp --backup=numbered -t "$2" {} + ;;
     fuzz_ci_input)
-      find tests/data/ci examples/cis -type f -size -256k -exec cp -t "$2" {} + ;;
+      find tests/data/ci examples/cis -type f -size -256k -exec cp --backup=numbered -t "$2" {} + ;;
     fuzz_builtins)
       cp fuzz/seeds/builtins/* "$2" ;;
   esac

@@ -68,7 +68,7 @@ struct DecodeWarnings {
 struct JsonScratch {
   static constexpr int kMaxStringLevels = 8;  // JSON in a string in a string ...
 
-  simdjson::dom::parser doc;  // the CI document (DecodeCi)
+  simdjson::dom::parser doc{};  // the CI document (DecodeCi); {}: clang needs direct-init (explicit ctor)
   // Level i parses JSON found in strings at nesting level i (created lazily).
   std::unique_ptr<simdjson::dom::parser> levels[kMaxStringLevels];
   std::string buffers[kMaxStringLevels];  // padded copies of the string text
