@@ -31,6 +31,7 @@
 #include "codegen/jit.h"
 #include "codegen/lower.h"
 #include "driver/commands.h"
+#include "driver/jit_program.h"
 #include "driver/pack_cmd.h"
 #include "driver/params.h"
 #include "plumb/builtins.h"
@@ -406,62 +407,11 @@ int CmdConformance(const std::vector<std::string>& args) {
       if (!selected.count(r->name) || !s.prog->user_modules.count(r->module)) parked.push_back(std::move(r));
     rules_vec.erase(std::remove(rules_vec.begin(), rules_vec.end(), nullptr), rules_vec.end());
 
-    codegen::Lowered low;
-    try {
-      low = codegen::Lower(*s.prog, s.sm);
-    } catch (const std::exception& e) {
-      std::cerr << "plumb conformance: internal error in code generation: " << e.what() << "\n";
-      return 2;
-    }
+    JitProgram prog;
     std::string err;
-    auto jit = codegen::Jit::Create(err);
-    if (!jit) {
-      std::cerr << "plumb conformance: cannot start the JIT: " << err << "\n";
+    if (!CompileProgram(s, &overrides, now_us, prog, err)) {
+      std::cerr << "plumb conformance: " << err << "\n";
       return 2;
-    }
-    std::vector<codegen::LoweredRule> lrules = low.rules;
-    std::vector<codegen::RuleEntry> lentries = low.entries;
-    rt::TypeTable types = std::move(low.types);
-    if (!jit->Add(low, err)) {
-      std::cerr << "plumb conformance: JIT compilation failed: " << err << "\n";
-      return 2;
-    }
-    rt::Arena param_arena;
-    PlumbCtx pctx;
-    pctx.arena = &param_arena;
-    pctx.types = &types;
-    pctx.now_us = now_us;
-    std::vector<rt::EngineRule> rules;
-    for (auto& lr : lrules) {
-      const check::RuleInfo& ri = *lr.info;
-      rt::EngineRule er;
-      er.info = RuleInfoFor(ri, s.sm);
-      er.params.assign(ri.params.size(), PlumbSlot{});
-      auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit->Lookup(lr.params_symbol, err));
-      if (!init) {
-        std::cerr << "plumb conformance: " << err << "\n";
-        return 2;
-      }
-      if (!er.params.empty()) init(&pctx, er.params.data());
-      if (!ApplyParams(ri, overrides, param_arena, er.params, err)) {
-        std::cerr << "plumb conformance: " << err << "\n";
-        return 2;
-      }
-      rules.push_back(std::move(er));
-    }
-    std::vector<rt::EngineEntry> entries;
-    for (auto& e : lentries) {
-      rt::EngineEntry ee;
-      ee.rule = e.rule;
-      ee.resource_type = e.resource_type;
-      ee.as_json = e.as_json;
-      ee.root = e.root;
-      ee.fn = reinterpret_cast<rt::RuleFn>(jit->Lookup(e.symbol, err));
-      if (!ee.fn) {
-        std::cerr << "plumb conformance: " << err << "\n";
-        return 2;
-      }
-      entries.push_back(std::move(ee));
     }
     std::ofstream file;
     std::ostream* out = &std::cout;
@@ -486,7 +436,7 @@ int CmdConformance(const std::vector<std::string>& args) {
     rt::EngineOptions eo;
     eo.threads = threads;
     eo.now_us = now_us;
-    rt::Engine engine(types, std::move(rules), std::move(entries), eo);
+    rt::Engine engine(prog.types, std::move(prog.rules), std::move(prog.entries), eo);
     rt::InputReader reader(inputs, rt::InputOptions{});
     rt::RunSummary sum = engine.Run(reader, *writer);
     out->flush();

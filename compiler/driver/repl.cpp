@@ -17,6 +17,7 @@
 #include "codegen/jit.h"
 #include "codegen/lower.h"
 #include "driver/commands.h"
+#include "driver/jit_program.h"
 #include "driver/params.h"
 #include "parse/parse.h"
 #include "plumb/builtins.h"
@@ -81,12 +82,12 @@ class Repl {
   size_t current_ = 0;
   int line_no_ = 0;
   // The whole program compiled, for :run / :explain.
-  std::unique_ptr<codegen::Jit> jit_;
-  std::vector<codegen::LoweredRule> rules_;
-  std::vector<std::vector<PlumbSlot>> params_;
-  rt::TypeTable types_;
+  std::unique_ptr<JitProgram> program_;
   std::unique_ptr<rt::SingleEvaluator> eval_;
-  rt::Arena param_arena_;
+  const std::vector<codegen::LoweredRule>& Rules() const {
+    static const std::vector<codegen::LoweredRule> none;
+    return program_ ? program_->lowered : none;
+  }
 };
 
 void Repl::LoadCis(const std::string& path) {
@@ -150,34 +151,13 @@ void Repl::Reload() {
   s_ = std::move(s);
   // Compile every rule once for :run and :explain.
   eval_.reset();
-  jit_.reset();
-  try {
-    codegen::Lowered low = codegen::Lower(*s_->prog, s_->sm);
-    std::string err;
-    jit_ = codegen::Jit::Create(err);
-    if (!jit_) return Error(err);
-    rules_ = low.rules;
-    auto entries = low.entries;
-    types_ = std::move(low.types);
-    if (!jit_->Add(low, err)) return Error(err);
-    PlumbCtx pctx;
-    pctx.arena = &param_arena_;
-    pctx.types = &types_;
-    params_.assign(rules_.size(), {});
-    for (size_t i = 0; i < rules_.size(); ++i) {
-      params_[i].assign(rules_[i].info->params.size(), PlumbSlot{});
-      auto* init =
-          reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit_->Lookup(rules_[i].params_symbol, err));
-      if (init && !params_[i].empty()) init(&pctx, params_[i].data());
-    }
-    std::vector<rt::EngineEntry> ee;
-    for (auto& e : entries)
-      ee.push_back({e.rule, e.resource_type, e.as_json, e.root,
-                    reinterpret_cast<rt::RuleFn>(jit_->Lookup(e.symbol, err))});
-    eval_ = std::make_unique<rt::SingleEvaluator>(types_, ee, 0);
-  } catch (const std::exception& e) {
-    Error(std::string("internal error: ") + e.what());
+  program_ = std::make_unique<JitProgram>();
+  std::string err;
+  if (!CompileProgram(*s_, nullptr, 0, *program_, err)) {
+    program_.reset();
+    return Error(err);
   }
+  eval_ = std::make_unique<rt::SingleEvaluator>(program_->types, program_->entries, 0);
 }
 
 const check::RecordInfo* Repl::CurrentRoot() const {
@@ -272,11 +252,11 @@ void Repl::RunRules(const std::string& only, bool explain) {
   if (cis_.empty()) return Error("no configuration items loaded (:load FILE or --input)");
   if (!eval_) return Error("the rules did not compile");
   bool any = false;
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    const auto* ri = rules_[i].info;
+  for (size_t i = 0; i < Rules().size(); ++i) {
+    const auto* ri = Rules()[i].info;
     if (!only.empty() && ri->name != only) continue;
     any = true;
-    auto r = eval_->Evaluate(cis_[current_].json, static_cast<int>(i), params_[i].data());
+    auto r = eval_->Evaluate(cis_[current_].json, static_cast<int>(i), program_->rules[i].params.data());
     if (r.input_error) return Error(r.error);
     if (!r.type_in_scope) {
       if (!only.empty()) std::cout << fmt::format("{}: does not judge {}\n", ri->name, cis_[current_].type);
@@ -304,7 +284,7 @@ void Repl::RunRules(const std::string& only, bool explain) {
   }
   if (!any && !only.empty()) {
     std::vector<std::string> names;
-    for (auto& r : rules_) names.push_back(r.info->name);
+    for (auto& r : Rules()) names.push_back(r.info->name);
     auto m = ClosestMatch(only, names);
     Error(fmt::format("no rule `{}`{}", only, m ? fmt::format("; did you mean `{}`?", *m) : ""));
   }
@@ -386,7 +366,7 @@ bool Repl::Handle(const std::string& raw) {
     else if (fs::is_directory(args) || fs::path(args).extension() == ".plumb") {
       rule_paths_.push_back(args);
       Reload();
-      std::cout << fmt::format("{} rule{} loaded\n", rules_.size(), rules_.size() == 1 ? "" : "s");
+      std::cout << fmt::format("{} rule{} loaded\n", Rules().size(), Rules().size() == 1 ? "" : "s");
     } else {
       LoadCis(args);
     }
@@ -411,7 +391,7 @@ bool Repl::Handle(const std::string& raw) {
     else
       std::cout << fmt::format("current: {} {}\n", cis_[current_].type, cis_[current_].id);
   } else if (cmd == "rules") {
-    for (auto& r : rules_) {
+    for (auto& r : Rules()) {
       std::string types;
       for (auto& in : r.info->insts) types += (types.empty() ? "" : ", ") + in.resource_type;
       std::cout << fmt::format("{}  for {}{}\n", r.info->name, types,
@@ -429,7 +409,7 @@ bool Repl::Handle(const std::string& raw) {
   } else if (cmd == "schema") {
     Schema(args);
   } else if (cmd == "params") {
-    for (auto& r : rules_)
+    for (auto& r : Rules())
       for (auto& p : r.info->params)
         std::cout << fmt::format(
             "{}.{}: {} = {}\n", r.info->name, p.name, check::TypeName(p.type),
@@ -469,7 +449,7 @@ std::vector<std::string> Repl::Complete(const std::string& text, const std::stri
     return out;
   }
   if (before.rfind(":run", 0) == 0 || before.rfind(":explain", 0) == 0) {
-    for (auto& r : rules_) add(r.info->name);
+    for (auto& r : Rules()) add(r.info->name);
     return out;
   }
   // Property paths: walk the current CI's schema along `a.b.` and offer fields.

@@ -15,6 +15,7 @@
 #include "codegen/jit.h"
 #include "codegen/lower.h"
 #include "driver/commands.h"
+#include "driver/jit_program.h"
 #include "driver/pack_cmd.h"
 #include "driver/params.h"
 #include "plumb/builtins.h"
@@ -203,44 +204,19 @@ int CmdRun(const std::vector<std::string>& args) {
     bool ok = LoadAndCheck(o.load, s);
     if (!ok || s.diags.WarningCount()) PrintDiagnostics(s, o);
     if (!ok) return 2;
-    codegen::Lowered low;
-    try {
-      low = codegen::Lower(*s.prog, s.sm);
-    } catch (const std::exception& e) {
-      std::cerr << "plumb run: internal error in code generation: " << e.what() << "\n";
-      return 2;
-    }
     if (emit_llvm) {
-      std::string ir;
-      llvm::raw_string_ostream os(ir);
-      low.mod->print(os, nullptr);
-      std::cout << os.str();
-      return 0;
+      try {
+        codegen::Lowered low = codegen::Lower(*s.prog, s.sm);
+        std::string ir;
+        llvm::raw_string_ostream os(ir);
+        low.mod->print(os, nullptr);
+        std::cout << os.str();
+        return 0;
+      } catch (const std::exception& e) {
+        std::cerr << "plumb run: internal error in code generation: " << e.what() << "\n";
+        return 2;
+      }
     }
-    if (low.entries.empty()) {
-      std::cerr << "plumb run: no rules to run in the given files\n";
-      return 2;
-    }
-    std::string err;
-    auto jit = codegen::Jit::Create(err);
-    if (!jit) {
-      std::cerr << "plumb run: cannot start the JIT: " << err << "\n";
-      return 2;
-    }
-    std::vector<codegen::LoweredRule> lrules = low.rules;
-    std::vector<codegen::RuleEntry> lentries = low.entries;
-    rt::TypeTable types = std::move(low.types);
-    if (!jit->Add(low, err)) {
-      std::cerr << "plumb run: JIT compilation failed: " << err << "\n";
-      return 2;
-    }
-    // Parameters: defaults from compiled code, then overrides converted by type.
-    rt::Arena param_arena;
-    PlumbCtx pctx;
-    pctx.arena = &param_arena;
-    pctx.types = &types;
-    pctx.now_us = now_us;
-    std::vector<rt::EngineRule> rules;
     ParamSet overrides;
     std::string perr;
     if (!params_file.empty() && !LoadParamsFile(params_file, overrides, perr)) {
@@ -252,40 +228,18 @@ int CmdRun(const std::vector<std::string>& args) {
         std::cerr << "plumb run: " << perr << "\n";
         return 2;
       }
-    for (auto& lr : lrules) {
-      const check::RuleInfo& ri = *lr.info;
-      rt::EngineRule er;
-      er.info = RuleInfoFor(ri, s.sm);
-      er.params.assign(ri.params.size(), PlumbSlot{});
-      auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit->Lookup(lr.params_symbol, err));
-      if (!init) {
-        std::cerr << "plumb run: " << err << "\n";
-        return 2;
-      }
-      if (!er.params.empty()) init(&pctx, er.params.data());
-      if (!ApplyParams(ri, overrides, param_arena, er.params, perr)) {
-        std::cerr << "plumb run: " << perr << "\n";
-        return 2;
-      }
-      rules.push_back(std::move(er));
+    JitProgram prog;
+    if (!CompileProgram(s, &overrides, now_us, prog, perr)) {
+      std::cerr << "plumb run: " << perr << "\n";
+      return 2;
+    }
+    if (prog.entries.empty()) {
+      std::cerr << "plumb run: no rules to run in the given files\n";
+      return 2;
     }
     if (!CheckAllParamsUsed(*s.prog, overrides, perr)) {
       std::cerr << "plumb run: " << perr << "\n";
       return 2;
-    }
-    std::vector<rt::EngineEntry> entries;
-    for (auto& e : lentries) {
-      rt::EngineEntry ee;
-      ee.rule = e.rule;
-      ee.resource_type = e.resource_type;
-      ee.as_json = e.as_json;
-      ee.root = e.root;
-      ee.fn = reinterpret_cast<rt::RuleFn>(jit->Lookup(e.symbol, err));
-      if (!ee.fn) {
-        std::cerr << "plumb run: " << err << "\n";
-        return 2;
-      }
-      entries.push_back(std::move(ee));
     }
     std::ofstream file;
     std::ostream* out = &std::cout;
@@ -311,7 +265,7 @@ int CmdRun(const std::vector<std::string>& args) {
     eo.now_us = now_us;
     eo.progress = isatty(2) != 0;
     eo.explain = explain;
-    rt::Engine engine(types, std::move(rules), std::move(entries), eo);
+    rt::Engine engine(prog.types, std::move(prog.rules), std::move(prog.entries), eo);
     rt::InputOptions io;
     io.max_item_bytes = max_item;
     rt::InputReader reader(inputs, io);

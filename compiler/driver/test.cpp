@@ -14,6 +14,7 @@
 #include "codegen/jit.h"
 #include "codegen/lower.h"
 #include "driver/commands.h"
+#include "driver/jit_program.h"
 #include "driver/params.h"
 #include "plumb/context.h"
 #include "plumb/engine.h"
@@ -182,47 +183,22 @@ int CmdTest(const std::vector<std::string>& args) {
     bool ok = LoadAndCheck(o.load, s);
     if (!ok || s.diags.WarningCount()) PrintDiagnostics(s, o);
     if (!ok) return 2;
-    codegen::Lowered low;
-    try {
-      low = codegen::Lower(*s.prog, s.sm);
-    } catch (const std::exception& e) {
-      std::cerr << "plumb test: internal error in code generation: " << e.what() << "\n";
-      return 2;
-    }
+    JitProgram prog;
     std::string err;
-    auto jit = codegen::Jit::Create(err);
-    if (!jit) {
+    if (!CompileProgram(s, nullptr, 0, prog, err)) {
       std::cerr << "plumb test: " << err << "\n";
       return 2;
     }
-    auto lrules = low.rules;
-    auto lentries = low.entries;
-    rt::TypeTable types = std::move(low.types);
-    if (!jit->Add(low, err)) {
-      std::cerr << "plumb test: " << err << "\n";
-      return 2;
-    }
+    const auto& lrules = prog.lowered;
     std::map<const check::RuleInfo*, int> rule_index;
-    std::vector<std::vector<PlumbSlot>> defaults(lrules.size());
-    rt::Arena param_arena;
-    PlumbCtx pctx;
-    pctx.arena = &param_arena;
-    pctx.types = &types;
+    std::vector<std::vector<PlumbSlot>> defaults;
     for (size_t i = 0; i < lrules.size(); ++i) {
       rule_index[lrules[i].info] = static_cast<int>(i);
-      defaults[i].assign(lrules[i].info->params.size(), PlumbSlot{});
-      auto* init =
-          reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(jit->Lookup(lrules[i].params_symbol, err));
-      if (init && !defaults[i].empty()) init(&pctx, defaults[i].data());
+      defaults.push_back(prog.rules[i].params);
     }
-    std::vector<rt::EngineEntry> entries;
-    for (auto& e : lentries) {
-      rt::EngineEntry ee{e.rule, e.resource_type, e.as_json, e.root,
-                         reinterpret_cast<rt::RuleFn>(jit->Lookup(e.symbol, err))};
-      entries.push_back(ee);
-    }
+    rt::Arena& param_arena = *prog.param_arena;
     // Tests use a fixed clock so that they are reproducible.
-    rt::SingleEvaluator eval(types, entries, 1704067200000000LL /* 2024-01-01T00:00:00Z */);
+    rt::SingleEvaluator eval(prog.types, prog.entries, 1704067200000000LL /* 2024-01-01T00:00:00Z */);
 
     struct CaseResult {
       std::string name, file;
