@@ -8,6 +8,7 @@
 
 #include "plumb/builtins.h"
 #include "plumb/context.h"
+#include "plumb/params.h"
 
 namespace plumb {
 
@@ -72,50 +73,9 @@ std::string Trim(std::string s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
+// The runtime's conversion (plumb/params.h), shared with the pack C API.
 bool ConvertScalar(const std::string& text, TypeRef t, rt::Arena& arena, PlumbSlot& out) {
-  std::string_view s = arena.Copy(text);
-  PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(s.size()), reinterpret_cast<uint64_t>(s.data())};
-  PlumbCtx ctx;
-  ctx.arena = &arena;
-  out = PlumbSlot{};
-  switch (t->kind) {
-    case TK::kString:
-      out = in;
-      break;
-    case TK::kInt:
-      plumb_parse_int(&in, &out);
-      break;
-    case TK::kFloat:
-      plumb_parse_float(&in, &out);
-      break;
-    case TK::kBool:
-      plumb_parse_bool(&in, &out);
-      break;
-    case TK::kTimestamp:
-      plumb_parse_timestamp(&in, &out);
-      break;
-    case TK::kDuration: {
-      bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-      if (digits) {
-        plumb_parse_int(&in, &out);
-        if (out.tag == PLUMB_INT)
-          out = PlumbSlot{PLUMB_DURATION, 0,
-                          static_cast<uint64_t>(static_cast<int64_t>(out.bits) * 86400000000LL)};
-      } else {
-        plumb_parse_duration(&in, &out);
-      }
-      break;
-    }
-    case TK::kCidr:
-      plumb_parse_cidr(&ctx, &in, &out);
-      break;
-    case TK::kIp:
-      plumb_parse_ip(&ctx, &in, &out);
-      break;
-    default:
-      return false;
-  }
-  return out.tag != PLUMB_ABSENT;
+  return rt::ConvertParamScalar(text, check::TypeName(t), arena, out);
 }
 
 }  // namespace

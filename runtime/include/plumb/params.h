@@ -1,0 +1,20 @@
+// Rule parameter values from text: the one conversion used by `plumb run
+// --param/--params`, `plumb test` and the pack C API (plumb_pack_set_param).
+//
+// Contract: `type` is a scalar type name as Plumb prints it (string, int,
+// float, bool, timestamp, duration, cidr, ip; a trailing `?` is ignored).
+// Returns false, with `out` absent, when the text does not convert or the
+// type cannot be given as text. A bare integer for a duration means days.
+// Memory for the value comes from `arena`.
+#pragma once
+
+#include <string_view>
+
+#include "plumb/arena.h"
+#include "plumb/value.h"
+
+namespace plumb::rt {
+
+bool ConvertParamScalar(std::string_view text, std::string_view type, Arena& arena, PlumbSlot& out);
+
+}  // namespace plumb::rt
