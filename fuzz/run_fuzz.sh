@@ -47,7 +47,7 @@ for t in "${TARGETS[@]}"; do
     "$bin" "$corpus" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=4096 -max_len=16384 \
     -artifact_prefix="$art/" -print_final_stats=1 2>&1 | tail -n 40 > "$BUILD/$t.log"
   rc=${PIPESTATUS[0]}
-  grep -E "stat::number_of_executed_units|cov:|ERROR|SUMMARY|Test unit written" "$BUILD/$t.log" | tail -n 6
+  grep -E "DONE|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written" "$BUILD/$t.log" | tail -n 6
   [ "$rc" -ne 0 ] && { echo "!! $t exited $rc; see $BUILD/$t.log and $art"; status=1; }
 done
 exit $status

@@ -25,6 +25,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 has no aggregate CTAD
 
 bool IsPlainString(const ast::Expr& e) {
   auto* s = std::get_if<ast::StringLit>(&e.node);

@@ -9,6 +9,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 has no aggregate CTAD
 
 void Walk(const ast::Expr& e, const std::function<void(const ast::Expr&, int)>& f, int depth) {
   f(e, depth);
