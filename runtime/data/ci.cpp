@@ -185,9 +185,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
   dc.path_len = 0;
   dc.depth = 0;
   dc.string_level = 0;
-  dc.borrow_strings = true;  // the document parser lives until the next DecodeCi
   Decode(root, t, type, arena, &r.root, dc);
-  dc.borrow_strings = false;
   const TypeDesc& td = t[type];
   if (r.root.tag == PLUMB_RECORD) {
     auto* fields = reinterpret_cast<const PlumbSlot*>(r.root.bits);

@@ -237,14 +237,6 @@ class Decoder {
   bool Dynamic(element v, PlumbSlot* out);
 
  private:
-  // A string read from the document: borrowed when the context allows it.
-  void Str(std::string_view s, PlumbSlot* o) {
-    if (!dc_.borrow_strings) return SetString(arena_, s, o);
-    o->tag = PLUMB_STRING;
-    o->len = static_cast<uint32_t>(s.size());
-    o->bits = reinterpret_cast<uint64_t>(s.data());
-  }
-
   struct Seg {
     Seg(DecodeContext& dc, std::string_view key) : dc_(dc) { dc.PushPath({key, -1}); }
     Seg(DecodeContext& dc, int64_t index) : dc_(dc) { dc.PushPath({{}, index}); }
@@ -309,7 +301,7 @@ bool Decoder::Typed(element v, TypeId type, PlumbSlot* out) {
       if (jt == element_type::STRING) {
         std::string_view s = v.get_string().value_unsafe();
         if (LooksLikeJson(s) && FromJsonString(s, kNoType, out)) return true;
-        Str(s, out);
+        SetString(arena_, s, out);
         return true;
       }
       return Dynamic(v, out);
@@ -385,7 +377,7 @@ bool Decoder::Scalar(element v, const TypeDesc& td, PlumbSlot* out) {
 
     case Kind::kString:
       if (jt == element_type::STRING) {
-        Str(v.get_string().value_unsafe(), out);
+        SetString(arena_, v.get_string().value_unsafe(), out);
         return true;
       }
       if (IsNumber(jt)) {
@@ -491,7 +483,7 @@ bool Decoder::Map(element v, const TypeDesc& td, PlumbSlot* out) {
       Seg s(dc_, kv.key);
       PlumbSlot* val = &pairs[2 * k + 1];
       if (Typed(kv.value, td.elem, val) && val->tag != PLUMB_ABSENT) {
-        Str(kv.key, &pairs[2 * k]);
+        SetString(arena_, kv.key, &pairs[2 * k]);
         ++k;
       }
     }
@@ -533,7 +525,7 @@ bool Decoder::Map(element v, const TypeDesc& td, PlumbSlot* out) {
       if (!have_val) continue;
       Seg ks(dc_, key);
       if (Typed(val, td.elem, vs) && vs->tag != PLUMB_ABSENT) {
-        Str(key, &pairs[2 * k]);
+        SetString(arena_, key, &pairs[2 * k]);
         ++k;
       }
     }
@@ -635,7 +627,7 @@ bool Decoder::Dynamic(element v, PlumbSlot* out) {
       SetFloat(v.get_double().value_unsafe(), out);
       return true;
     case element_type::STRING:
-      Str(v.get_string().value_unsafe(), out);
+      SetString(arena_, v.get_string().value_unsafe(), out);
       return true;
     case element_type::ARRAY: {
       Depth d(dc_);
@@ -662,7 +654,7 @@ bool Decoder::Dynamic(element v, PlumbSlot* out) {
       for (simdjson::dom::key_value_pair kv : o) {
         Seg s(dc_, kv.key);
         if (Dynamic(kv.value, &pairs[2 * k + 1])) {
-          Str(kv.key, &pairs[2 * k]);
+          SetString(arena_, kv.key, &pairs[2 * k]);
           ++k;
         }
       }
@@ -756,11 +748,8 @@ bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Aren
   JsonScratch* saved = ctx->scratch;
   ctx->scratch = scratch;
   ++ctx->string_level;
-  bool borrow = ctx->borrow_strings;
-  ctx->borrow_strings = false;  // this parser is reused by the next string at this level
   Decoder d(t, arena, *ctx);
   bool ok = d.Typed(root, t ? type : kNoType, out);
-  ctx->borrow_strings = borrow;
   --ctx->string_level;
   ctx->scratch = saved;
   (void)ok;

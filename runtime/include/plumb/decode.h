@@ -87,11 +87,6 @@ struct DecodeContext {
   DecodeWarnings* warnings = nullptr;  // may be null: problems are then not reported
   JsonScratch* scratch = nullptr;      // required
   int max_depth = 256;                 // deeper values -> absent + warning
-  // Set by DecodeCi while decoding the CI document itself: strings then point
-  // into the document parser's string buffer instead of being copied, valid
-  // until that parser's next parse (the next DecodeCi on this scratch).
-  // Strings from JSON found inside strings are always copied.
-  bool borrow_strings = false;
 
   // Internal: the path of the value being decoded (for warning text) and the
   // current nesting. Segments point into the parsed document. A fixed array,
