@@ -81,7 +81,8 @@ const char* BuiltinName(Builtin b) {
   case Builtin::x: \
     return s;
     N(kExists, "exists")
-    N(kNow, "now") N(kToInt, "int") N(kToFloat, "float") N(kToString, "string") N(kToBool, "bool")
+    N(kNow, "now")
+    N(kToInt, "int") N(kToFloat, "float") N(kToString, "string") N(kToBool, "bool")
         N(kToTimestamp, "timestamp") N(kToDuration, "duration") N(kToCidr, "cidr") N(kToIp, "ip")
             N(kToJson, "json") N(kUrlDecode, "urlDecode") N(kIamPolicy, "iam.policy") N(kFixture, "fixture")
                 N(kAny, "any") N(kAll, "all") N(kNoneOf, "none") N(kCount, "count") N(kFilter, "filter")
