@@ -276,13 +276,8 @@ int CmdTest(const std::vector<std::string>& args) {
                             x.containing ? fmt::format(" containing \"{}\"", *x.containing) : "", got);
             if (!r.type_in_scope) msg += fmt::format(" (the rule does not judge this resource type)");
             if (!r.annotation.empty()) msg += fmt::format("\n      annotation: {}", r.annotation);
-            if (r.failed_check) {
-              int k = 0;
-              for (auto& bst : rule->decl->body)
-                if (auto* c = std::get_if<ast::CheckStmt>(&bst); c && ++k == r.failed_check)
-                  msg += fmt::format("\n      decided by: check {} ({})",
-                                     std::string(s.sm.Slice(c->cond->span)), where(c->span));
-            }
+            // The check that decided, its location and the values that made it false.
+            if (!r.explanation.empty()) msg += fmt::format("\n      decided by: {}", r.explanation);
             cr.failures.push_back({where(x.span), msg});
           }
         } catch (const std::exception& ex) {
