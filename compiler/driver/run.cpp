@@ -47,6 +47,8 @@ options:
   --now TIMESTAMP         fix now() (ISO 8601) for reproducible runs
   -j, --threads N         worker threads (default: all cores)
   --max-item-bytes N      largest accepted CI (default 64 MiB)
+  --max-depth N           deepest JSON nesting decoded in a CI (default 256); deeper
+                          values read as absent, with a warning naming the limit
   --explain               for each NON_COMPLIANT evaluation, the check that decided
                           and the values that made it false
   --emit=llvm             print the generated LLVM IR and exit
@@ -71,6 +73,7 @@ int CmdRun(const std::vector<std::string>& args) {
   std::vector<std::string> param_args;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_t max_item = 64u << 20;
+  int max_depth = 256;  // nesting of a CI's JSON that the decoder follows
   bool emit_llvm = false;
   bool explain = false;
   bool in_inputs = false;
@@ -138,6 +141,16 @@ int CmdRun(const std::vector<std::string>& args) {
         max_item = std::stoull(need("--max-item-bytes"));
       } catch (...) {
         std::cerr << "plumb run: --max-item-bytes takes a number\n";
+        return 2;
+      }
+    } else if (a == "--max-depth") {
+      try {
+        max_depth = std::stoi(need("--max-depth"));
+      } catch (...) {
+        max_depth = 0;
+      }
+      if (max_depth < 1 || max_depth > 100000) {
+        std::cerr << "plumb run: --max-depth takes a number from 1 to 100000\n";
         return 2;
       }
     } else if (a == "--pack") {
@@ -263,11 +276,13 @@ int CmdRun(const std::vector<std::string>& args) {
     rt::EngineOptions eo;
     eo.threads = threads;
     eo.now_us = now_us;
+    eo.max_depth = max_depth;
     eo.progress = isatty(2) != 0;
     eo.explain = explain;
     rt::Engine engine(prog.types, std::move(prog.rules), std::move(prog.entries), eo);
     rt::InputOptions io;
     io.max_item_bytes = max_item;
+    io.max_depth = std::max<size_t>(io.max_depth, static_cast<size_t>(max_depth));
     rt::InputReader reader(inputs, io);
     rt::RunSummary sum = engine.Run(reader, *writer);
     out->flush();

@@ -156,6 +156,18 @@ def main():
     check("limit: oversized item refused, naming the limit", errors and "limit" in errors[0]["error"], errors)
     check("limit: the next item still evaluated", any(r.get("resourceId") == f"vol-{1:017x}" for r in recs))
 
+    # A user-set nesting limit: deeper values read as absent, the warning names the limit.
+    deep = os.path.join(d, "deep.json")
+    with open(deep, "w") as f:
+        f.write(json.dumps(volume(500)))
+    p = subprocess.run([plumb, "run", rules, "--input", deep, "--format", "json", "--max-depth", "1"],
+                       capture_output=True, cwd=ROOT, timeout=60)
+    doc = json.loads(p.stdout)
+    check("max-depth: deeper values absent, named in the warning",
+          any("deeper than 1 levels" in w for w in doc["summary"]["warningSamples"]), doc["summary"])
+    p = subprocess.run([plumb, "run", rules, "--input", deep, "--max-depth", "0"], capture_output=True, cwd=ROOT, timeout=60)
+    check("max-depth: a bad value is a usage error", p.returncode == 2 and b"--max-depth" in p.stderr, p.stderr)
+
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
