@@ -77,26 +77,62 @@ void MethodNames(const MethodSig (&tab)[N], std::vector<std::string>& out) {
 
 const char* BuiltinName(Builtin b) {
   switch (b) {
+// clang-format off: one builtin per line (clang-format reflows macro sequences unstably)
 #define N(x, s)    \
   case Builtin::x: \
     return s;
     N(kExists, "exists")
     N(kNow, "now")
-    N(kToInt, "int") N(kToFloat, "float") N(kToString, "string") N(kToBool, "bool")
-        N(kToTimestamp, "timestamp") N(kToDuration, "duration") N(kToCidr, "cidr") N(kToIp, "ip")
-            N(kToJson, "json") N(kUrlDecode, "urlDecode") N(kIamPolicy, "iam.policy") N(kFixture, "fixture")
-                N(kAny, "any") N(kAll, "all") N(kNoneOf, "none") N(kCount, "count") N(kFilter, "filter")
-                    N(kMap, "map") N(kIsEmpty, "isEmpty") N(kLength, "length") N(kContains, "contains") N(
-                        kJoin, "join") N(kFirst, "first") N(kKeys, "keys") N(kValues, "values") N(kGet, "get")
-                        N(kStartsWith, "startsWith") N(kEndsWith, "endsWith") N(kStrContains, "contains")
-                            N(kLower, "lower") N(kUpper, "upper") N(kSplit, "split") N(kStrLength, "length")
-                                N(kMatches, "matches") N(kTrim, "trim") N(kCidrContains, "contains")
-                                    N(kIsWorld, "isWorld") N(kIsPrivate, "isPrivate") N(kAsString, "asString")
-                                        N(kAsInt, "asInt") N(kAsFloat, "asFloat") N(kAsBool, "asBool")
-                                            N(kAsList, "asList") N(kJsonKeys, "keys") N(kIsNull, "isNull")
-                                                N(kIsObject, "isObject") N(kIsList, "isList")
+    N(kToInt, "int")
+    N(kToFloat, "float")
+    N(kToString, "string")
+    N(kToBool, "bool")
+    N(kToTimestamp, "timestamp")
+    N(kToDuration, "duration")
+    N(kToCidr, "cidr")
+    N(kToIp, "ip")
+    N(kToJson, "json")
+    N(kUrlDecode, "urlDecode")
+    N(kIamPolicy, "iam.policy")
+    N(kFixture, "fixture")
+    N(kAny, "any")
+    N(kAll, "all")
+    N(kNoneOf, "none")
+    N(kCount, "count")
+    N(kFilter, "filter")
+    N(kMap, "map")
+    N(kIsEmpty, "isEmpty")
+    N(kLength, "length")
+    N(kContains, "contains")
+    N(kJoin, "join")
+    N(kFirst, "first")
+    N(kKeys, "keys")
+    N(kValues, "values")
+    N(kGet, "get")
+    N(kEndsWith, "endsWith")
+    N(kStrContains, "contains")
+    N(kLower, "lower")
+    N(kUpper, "upper")
+    N(kSplit, "split")
+    N(kStrLength, "length")
+    N(kMatches, "matches")
+    N(kTrim, "trim")
+    N(kCidrContains, "contains")
+    N(kIsWorld, "isWorld")
+    N(kIsPrivate, "isPrivate")
+    N(kAsString, "asString")
+    N(kAsInt, "asInt")
+    N(kAsFloat, "asFloat")
+    N(kAsBool, "asBool")
+    N(kAsList, "asList")
+    N(kJsonKeys, "keys")
+    N(kIsNull, "isNull")
+    N(kIsObject, "isObject")
+    N(kIsList, "isList")
+    // clang-format on
 #undef N
-                                                    default : return "?";
+    default:
+      return "?";
   }
 }
 

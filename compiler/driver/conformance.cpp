@@ -229,12 +229,6 @@ std::vector<PackRule> ReadPack(const std::string& path) {
   return out;
 }
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Describe(const PackRule& p) {
   if (p.owner == "AWS") return "AWS managed rule with no stdlib equivalent";
   if (p.owner == "CUSTOM_LAMBDA") return "custom Lambda rule";
@@ -321,17 +315,13 @@ int CmdConformance(const std::vector<std::string>& args) {
     std::cerr << "plumb conformance: " << e.what() << "\n";
     return 2;
   }
-  int64_t now_us = NowMicros();
-  if (!now_text.empty()) {
-    PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(now_text.size()),
-                 reinterpret_cast<uint64_t>(now_text.data())},
-        out{};
-    plumb_parse_timestamp(&in, &out);
-    if (out.tag != PLUMB_TIMESTAMP) {
-      std::cerr << "plumb conformance: --now takes an ISO 8601 timestamp such as 2024-01-31T00:00:00Z\n";
+  int64_t now_us = 0;
+  {
+    std::string err;
+    if (!ParseNowOption(now_text, now_us, err)) {
+      std::cerr << "plumb conformance: " << err << "\n";
       return 2;
     }
-    now_us = static_cast<int64_t>(out.bits);
   }
 
   return RunWithLargeStack([&]() -> int {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,32 @@ bool ParseParamArg(const std::string& arg, ParamSet& out, std::string& err) {
   v.text = arg.substr(eq + 1);
   v.origin = "--param " + arg;
   out[arg.substr(0, dot)][arg.substr(dot + 1, eq - dot - 1)] = v;
+  return true;
+}
+
+bool LoadParamOptions(const std::string& params_file, const std::vector<std::string>& param_args,
+                      ParamSet& out, std::string& err) {
+  if (!params_file.empty() && !LoadParamsFile(params_file, out, err)) return false;
+  for (auto& p : param_args)
+    if (!ParseParamArg(p, out, err)) return false;
+  return true;
+}
+
+bool ParseNowOption(const std::string& text, int64_t& now_us, std::string& err) {
+  if (text.empty()) {
+    now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    return true;
+  }
+  PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(text.size()), reinterpret_cast<uint64_t>(text.data())},
+      out{};
+  plumb_parse_timestamp(&in, &out);
+  if (out.tag != PLUMB_TIMESTAMP) {
+    err = "--now takes an ISO 8601 timestamp such as 2024-01-31T00:00:00Z";
+    return false;
+  }
+  now_us = static_cast<int64_t>(out.bits);
   return true;
 }
 

@@ -32,6 +32,11 @@ struct ParamValue {
 using ParamSet = std::map<std::string, std::map<std::string, ParamValue>>;  // rule -> name -> value
 
 bool ParseParamArg(const std::string& arg, ParamSet& out, std::string& err);
+// --params FILE then each --param ARG, into one set (the order AWS tools apply them).
+bool LoadParamOptions(const std::string& params_file, const std::vector<std::string>& param_args,
+                      ParamSet& out, std::string& err);
+// `--now`: an ISO 8601 timestamp, or the current time when `text` is empty.
+bool ParseNowOption(const std::string& text, int64_t& now_us, std::string& err);
 bool LoadParamsFile(const std::string& path, ParamSet& out, std::string& err);
 // Writes converted overrides into `slots` (defaults already there); checks
 // required parameters (no default) are given.

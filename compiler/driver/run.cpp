@@ -58,11 +58,6 @@ exit status: 0 all compliant, 1 something non-compliant (or an evaluation
 error), 2 usage or compile error, 3 some input could not be read.
 )";
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
 
 int CmdRun(const std::vector<std::string>& args) {
@@ -179,36 +174,28 @@ int CmdRun(const std::vector<std::string>& args) {
     std::cerr << "plumb run: give inputs with --input (use - for standard input)\n";
     return 2;
   }
-  int64_t now_us = NowMicros();
-  if (!now_text.empty()) {
-    PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(now_text.size()),
-                 reinterpret_cast<uint64_t>(now_text.data())},
-        out{};
-    plumb_parse_timestamp(&in, &out);
-    if (out.tag != PLUMB_TIMESTAMP) {
-      std::cerr << "plumb run: --now takes an ISO 8601 timestamp such as 2024-01-31T00:00:00Z\n";
+  int64_t now_us = 0;
+  {
+    std::string err;
+    if (!ParseNowOption(now_text, now_us, err)) {
+      std::cerr << "plumb run: " << err << "\n";
       return 2;
     }
-    now_us = static_cast<int64_t>(out.bits);
   }
   bool tty = isatty(1) && output.empty();
   if (format.empty()) format = tty ? "table" : "ndjson";
+  // Parameters are read (and malformed ones refused) before any rule or CI.
+  ParamSet overrides;
+  std::string perr;
+  if (!LoadParamOptions(params_file, param_args, overrides, perr)) {
+    std::cerr << "plumb run: " << perr << "\n";
+    return 2;
+  }
   if (!pack.empty()) {
     if (!o.load.paths.empty() || emit_llvm) {
       std::cerr << "plumb run: --pack takes no rule files (nor --emit=llvm)\n";
       return 2;
     }
-    ParamSet overrides;
-    std::string perr;
-    if (!params_file.empty() && !LoadParamsFile(params_file, overrides, perr)) {
-      std::cerr << "plumb run: " << perr << "\n";
-      return 2;
-    }
-    for (auto& p : param_args)
-      if (!ParseParamArg(p, overrides, perr)) {
-        std::cerr << "plumb run: " << perr << "\n";
-        return 2;
-      }
     return RunPack({pack, inputs, format, output, &overrides, now_us, threads, max_item, tty && o.color});
   }
 
@@ -230,17 +217,6 @@ int CmdRun(const std::vector<std::string>& args) {
         return 2;
       }
     }
-    ParamSet overrides;
-    std::string perr;
-    if (!params_file.empty() && !LoadParamsFile(params_file, overrides, perr)) {
-      std::cerr << "plumb run: " << perr << "\n";
-      return 2;
-    }
-    for (auto& p : param_args)
-      if (!ParseParamArg(p, overrides, perr)) {
-        std::cerr << "plumb run: " << perr << "\n";
-        return 2;
-      }
     JitProgram prog;
     if (!CompileProgram(s, &overrides, now_us, prog, perr)) {
       std::cerr << "plumb run: " << perr << "\n";
