@@ -104,10 +104,10 @@ void Repl::LoadCis(const std::string& path) {
         std::cout << fmt::format("error: {}: {}\n", it.Where(), it.error);
         continue;
       }
-      std::string_view text(it.json.data(), it.json.size());
+      std::string_view text = it.json.view();
       std::vector<rt::InputItem> items;
       if (rt::MayBeContainer(text))
-        items = rt::ExpandDocument(text, it.source, it.locator);
+        items = rt::ExpandDocument(text, it.source(), it.locator);
       else
         items.push_back(std::move(it));
       for (auto& sub : items) {
@@ -117,12 +117,12 @@ void Repl::LoadCis(const std::string& path) {
         }
         rt::DecodeContext dc;
         dc.scratch = &scratch;
-        auto r = rt::DecodeCi(std::string_view(sub.json.data(), sub.json.size()), empty, none, arena, dc);
+        auto r = rt::DecodeCi(sub.json.view(), empty, none, arena, dc);
         if (r.status == rt::ItemStatus::kError) {
           std::cout << fmt::format("error: {}: {}\n", sub.Where(), r.message);
           continue;
         }
-        cis_.push_back({std::string(sub.json.data(), sub.json.size()), std::string(r.header.resource_type),
+        cis_.push_back({std::string(sub.json.view()), std::string(r.header.resource_type),
                         std::string(r.header.resource_id), sub.Where()});
         arena.Reset();
       }

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -28,6 +29,45 @@ namespace {
 namespace od = simdjson::ondemand;
 
 constexpr size_t kChunk = 1 << 20;
+constexpr size_t kPad = simdjson::SIMDJSON_PADDING;
+// NDJSON from a pipe or through zlib is read into blocks of this size; items
+// are slices of a block (a line that spans two blocks is copied once).
+constexpr size_t kBlock = 4 << 20;
+// NDJSON in a regular file is mapped in windows of this size. Mapped pages
+// count in RSS, so the window (times the few windows batches in flight can
+// pin) bounds the reader's share of peak RSS whatever the file size.
+constexpr size_t kWindow = 16 << 20;
+
+size_t PageSize() {
+  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+// Memory that items view: a heap buffer or a read-only mmap window. `cap`
+// bytes from `data` are readable. Freed when the last item viewing it is.
+struct Block {
+  char* data = nullptr;
+  size_t cap = 0;
+  size_t map_len = 0;  // nonzero: data is an mmap of this length
+  Block() = default;
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+  ~Block() {
+    if (map_len)
+      ::munmap(data, map_len);
+    else
+      delete[] data;
+  }
+  static std::shared_ptr<Block> Heap(size_t n) {
+    auto b = std::make_shared<Block>();
+    b->data = new char[n];
+    b->cap = n;
+    return b;
+  }
+};
+
+alignas(64) const char kEmptyPadded[kPad + 1] = {};
+const std::string kNoSource;
 
 std::string ErrnoText(int e) { return std::strerror(e); }
 
@@ -88,7 +128,12 @@ class FileReader {
  public:
   FileReader(std::string path, int fd, bool own_fd, const InputOptions& opt, od::parser& od_parser,
              simdjson::dom::parser& dom_parser)
-      : path_(std::move(path)), fd_(fd), own_fd_(own_fd), opt_(opt), od_(od_parser), dom_(dom_parser) {}
+      : source_(std::make_shared<const std::string>(std::move(path))),
+        fd_(fd),
+        own_fd_(own_fd),
+        opt_(opt),
+        od_(od_parser),
+        dom_(dom_parser) {}
   ~FileReader() {
     if (own_fd_ && fd_ >= 0) ::close(fd_);
     if (gz_init_) inflateEnd(&zs_);
@@ -112,7 +157,7 @@ class FileReader {
           Detect();
           break;
         case Mode::kLines:
-          NextLine();
+          NextLine(out);
           break;
         case Mode::kDocument:
           mode_ = Mode::kDone;
@@ -132,10 +177,9 @@ class FileReader {
  private:
   enum class Mode { kDetect, kLines, kDocument, kDone };
   struct Piece {
-    size_t off = 0, len = 0;         // into doc_, when owned is empty and error is empty
-    bool whole = false;              // the piece is all of doc_
-    std::string owned;               // text that is not a slice of doc_ (Lambda events)
-    simdjson::padded_string direct;  // an NDJSON line, already in its final buffer
+    size_t off = 0, len = 0;  // into doc_, when owned is empty and error is empty
+    bool whole = false;       // the piece is all of doc_
+    std::string owned;        // text that is not a slice of doc_ (Lambda events)
     std::string rule_parameters;
     std::string locator;
     std::string error;
@@ -257,13 +301,6 @@ class FileReader {
     return true;
   }
 
-  void Compact() {
-    if (pos_ > kChunk && pos_ * 2 > buf_.size()) {
-      buf_.erase(0, pos_);
-      pos_ = 0;
-    }
-  }
-
   // ---- detection ---------------------------------------------------------
 
   void Detect() {
@@ -333,8 +370,7 @@ class FileReader {
       // broken document).
       if (whole_json(line) || (line.size() > 1 && line.front() == '{' && line.back() == '}') ||
           (line.front() == '{' && !second.empty() && second.front() == '{' && whole_json(second))) {
-        mode_ = Mode::kLines;
-        pos_ = 0;  // NextLine counts every line, blank ones included
+        StartLines(regular ? static_cast<uint64_t>(st.st_size) : 0, regular);
         return;
       }
     }
@@ -348,9 +384,10 @@ class FileReader {
         return;
       }
     }
-    // The read buffer becomes the document (no copy of a big snapshot).
+    // The read buffer becomes the document (no copy of a big snapshot); its
+    // items are slices of it.
     if (first > 0) buf_.erase(0, first);
-    doc_ = std::move(buf_);
+    doc_ = std::make_shared<std::string>(std::move(buf_));
     buf_ = std::string();
     PadDoc();
     mode_ = Mode::kDocument;
@@ -358,31 +395,148 @@ class FileReader {
   }
 
   // ---- NDJSON ------------------------------------------------------------
+  //
+  // Lines are found with memchr in the current block (an mmap window or a
+  // read block) and handed out as views into it: no copy, no parse. A line is
+  // handed out only when SIMDJSON_PADDING bytes after it are readable and
+  // will not change: inside the mapping, or inside bytes already read (so a
+  // later read into the same block never touches bytes a worker may read).
 
-  void NextLine() {
-    for (;;) {
-      size_t nl = buf_.find('\n', pos_);
-      while (nl == std::string::npos) {
-        if (buf_.size() - pos_ > opt_.max_item_bytes) {
-          ++line_no_;
-          AddError("line " + std::to_string(line_no_),
-                   "line longer than the limit of " + Bytes(opt_.max_item_bytes));
-          SkipRestOfLine();
-          return;
-        }
-        Compact();
-        size_t scanned = buf_.size();
-        if (!Fill()) break;
-        nl = buf_.find('\n', scanned);
-      }
-      size_t end = nl == std::string::npos ? buf_.size() : nl;
-      if (nl == std::string::npos && pos_ >= buf_.size()) {
-        mode_ = Mode::kDone;
+  void StartLines(uint64_t file_size, bool regular) {
+    mode_ = Mode::kLines;
+    pos_ = scan_ = len_ = 0;  // NextLine counts every line, blank ones included
+    // Only files this reader opened are mapped: they are read from offset 0.
+    if (regular && own_fd_ && opt_.map_files && file_size > 0) {
+      mapped_ = true;
+      fsize_ = file_size;
+      woff_ = 0;
+      if (Remap()) {
+        buf_ = std::string();
         return;
       }
+      // Remap fell back to reading from where the mapping would have started.
+    }
+    mapped_ = false;
+    // What detection read becomes the start of the first block.
+    auto b = Block::Heap(buf_.size() + BlockBytes() + kPad);
+    std::memcpy(b->data, buf_.data(), buf_.size());
+    len_ = buf_.size();
+    blk_ = std::move(b);
+    buf_ = std::string();
+  }
+
+  size_t BlockBytes() const { return opt_.window_bytes ? opt_.window_bytes : kBlock; }
+  size_t WindowBytes() const {
+    return opt_.window_bytes ? (opt_.window_bytes + PageSize() - 1) & ~(PageSize() - 1) : kWindow;
+  }
+
+  // No more bytes will come after the current block's len_.
+  bool AtEnd() const { return mapped_ ? woff_ + len_ >= fsize_ : eof_; }
+
+  // A line ending at `end` may be handed out as a view when end + kPad is at
+  // most this.
+  size_t SafeEnd() const { return mapped_ || eof_ ? blk_->cap : len_; }
+
+  // Maps the window that starts at the page holding the unfinished line
+  // (pos_) and is at least twice what is already seen of it (a line longer
+  // than a window gets a bigger one). False when mmap failed and the reader
+  // switched to read(2) from the same point.
+  bool Remap() {
+    uint64_t start = woff_ + pos_;
+    uint64_t aligned = start & ~static_cast<uint64_t>(PageSize() - 1);
+    uint64_t seen = woff_ + len_ > aligned ? woff_ + len_ - aligned : 0;
+    uint64_t want = std::min<uint64_t>(std::max<uint64_t>(WindowBytes(), seen * 2), fsize_ - aligned);
+    void* p = ::mmap(nullptr, want, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_, static_cast<off_t>(aligned));
+    if (p == MAP_FAILED) {
+      size_t tail = blk_ ? len_ - pos_ : 0;
+      auto b = Block::Heap(std::max(BlockBytes(), tail * 2) + kPad);
+      if (tail) std::memcpy(b->data, blk_->data + pos_, tail);
+      scan_ = blk_ ? scan_ - pos_ : 0;
+      ::lseek(fd_, static_cast<off_t>(woff_ + len_), SEEK_SET);
+      prefix_.clear();
+      eof_ = false;
+      mapped_ = false;
+      pos_ = 0;
+      len_ = tail;
+      blk_ = std::move(b);
+      return false;
+    }
+    auto b = std::make_shared<Block>();
+    b->data = static_cast<char*>(p);
+    b->map_len = want;
+    // The last page of the file is mapped whole (bytes past EOF read as 0).
+    b->cap = (want + PageSize() - 1) & ~(PageSize() - 1);
+    scan_ = std::max<uint64_t>(woff_ + scan_, start) - aligned;
+    pos_ = start - aligned;
+    woff_ = aligned;
+    len_ = want;
+    blk_ = std::move(b);
+    return true;
+  }
+
+  // Makes more bytes follow the unfinished line at pos_: reads into the
+  // rest of the block, or moves that line to a new block (its only copy),
+  // or maps the next window.
+  void More() {
+    if (mapped_) {
+      Remap();
+      return;
+    }
+    size_t room = blk_->cap - kPad;
+    if (len_ == room) {
+      size_t tail = len_ - pos_;
+      auto b = Block::Heap(std::max(BlockBytes(), tail * 2) + kPad);
+      std::memcpy(b->data, blk_->data + pos_, tail);
+      scan_ -= pos_;
+      pos_ = 0;
+      len_ = tail;
+      blk_ = std::move(b);
+      room = blk_->cap - kPad;
+    }
+    ssize_t r = ReadSome(blk_->data + len_, room - len_);
+    if (r <= 0)
+      eof_ = true;
+    else
+      len_ += static_cast<size_t>(r);
+  }
+
+  void NextLine(std::vector<InputItem>& out) {
+    for (;;) {
+      const char* base = blk_->data;
+      const char* nl =
+          scan_ < len_ ? static_cast<const char*>(std::memchr(base + scan_, '\n', len_ - scan_)) : nullptr;
+      size_t end;
+      if (nl) {
+        end = static_cast<size_t>(nl - base);
+      } else {
+        scan_ = len_;
+        if (!AtEnd()) {
+          if (len_ - pos_ > opt_.max_item_bytes) {
+            ++line_no_;
+            AddError("line " + std::to_string(line_no_),
+                     "line longer than the limit of " + Bytes(opt_.max_item_bytes));
+            SkipRestOfLine();
+            return;
+          }
+          More();
+          continue;
+        }
+        if (pos_ >= len_) {
+          mode_ = Mode::kDone;
+          return;
+        }
+        end = len_;
+      }
+      if (end + kPad > SafeEnd() && !AtEnd()) {
+        scan_ = end;  // found; More() keeps it
+        More();
+        continue;
+      }
+      // Only the last line of a mapped file can lack readable padding.
+      bool copy = end + kPad > SafeEnd();
       ++line_no_;
-      std::string_view line = Trim(std::string_view(buf_).substr(pos_, end - pos_));
-      pos_ = nl == std::string::npos ? buf_.size() : nl + 1;
+      std::string_view line = Trim(std::string_view(base + pos_, end - pos_));
+      pos_ = scan_ = nl ? end + 1 : len_;
       if (line_no_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line = Trim(line.substr(3));
       if (line.empty()) continue;
       if (line.size() > opt_.max_item_bytes) {
@@ -394,16 +548,17 @@ class FileReader {
       // once. A line that turns out to be a container or a Lambda event is
       // expanded by the engine's worker (ExpandDocument), off this thread.
       if (line.front() == '{' && !force_expand_) {
-        Piece p;
-        p.direct = simdjson::padded_string(line);  // the only copy of the line
-        p.locator = "line " + std::to_string(line_no_);
-        pieces_.push_back(std::move(p));
+        InputItem item;
+        item.set_source(source_);
+        item.locator = "line " + std::to_string(line_no_);
+        item.json = copy ? ItemText::Copy(line) : ItemText(blk_, line);
+        out.push_back(std::move(item));
       } else {
-        doc_.assign(line);
-        PadDoc();
+        doc_ = std::make_shared<std::string>();
+        doc_->reserve(line.size() + kPad);
+        doc_->assign(line);
         Expand("line " + std::to_string(line_no_));
       }
-      Compact();
       return;
     }
   }
@@ -411,18 +566,21 @@ class FileReader {
   // Discards input up to and including the next newline, without keeping it.
   void SkipRestOfLine() {
     for (;;) {
-      size_t nl = buf_.find('\n', pos_);
-      if (nl != std::string::npos) {
-        pos_ = nl + 1;
-        Compact();
+      const char* base = blk_->data;
+      const char* nl =
+          scan_ < len_ ? static_cast<const char*>(std::memchr(base + scan_, '\n', len_ - scan_)) : nullptr;
+      if (nl) {
+        pos_ = scan_ = static_cast<size_t>(nl - base) + 1;
         return;
       }
-      buf_.clear();
-      pos_ = 0;
-      if (!Fill()) {
-        mode_ = Mode::kDone;
-        return;
+      pos_ = scan_ = len_;
+      if (AtEnd()) return;
+      if (!mapped_) {
+        // Items may still view the old block: start a fresh one.
+        blk_ = Block::Heap(BlockBytes() + kPad);
+        pos_ = scan_ = len_ = 0;
       }
+      More();
     }
   }
 
@@ -472,34 +630,34 @@ class FileReader {
 
   void AddSlice(std::string_view raw, std::string locator) {
     Piece p;
-    p.off = static_cast<size_t>(raw.data() - doc_.data());
+    p.off = static_cast<size_t>(raw.data() - doc_->data());
     p.len = raw.size();
     p.locator = std::move(locator);
     pieces_.push_back(std::move(p));
   }
 
   void PadDoc() {
-    if (doc_.capacity() < doc_.size() + simdjson::SIMDJSON_PADDING)
-      doc_.reserve(doc_.size() + simdjson::SIMDJSON_PADDING);
+    if (doc_->capacity() < doc_->size() + kPad) doc_->reserve(doc_->size() + kPad);
   }
 
   // Splits doc_ into pieces: the items of a container, the CI of a Lambda
   // event, or doc_ itself when it is one CI.
   void Expand(const std::string& base) {
-    size_t len = doc_.size();
+    std::string& text = *doc_;
+    size_t len = text.size();
     od::document doc;
-    auto err = od_.iterate(doc_.data(), len, doc_.capacity()).get(doc);
+    auto err = od_.iterate(text.data(), len, text.capacity()).get(doc);
     // A file cut off inside a string fails as a whole before any item can be
     // read. Retry on the text up to an earlier '}' so that the items before
     // the damage are still found; the damage itself is reported below.
     simdjson::error_code first_err = err;
     for (int tries = 0; err == simdjson::UNCLOSED_STRING && tries < 16; ++tries) {
-      size_t p = len >= 2 ? std::string_view(doc_.data(), len - 1).rfind('}') : std::string_view::npos;
+      size_t p = len >= 2 ? std::string_view(text.data(), len - 1).rfind('}') : std::string_view::npos;
       if (p == std::string_view::npos) break;
       len = p + 1;
-      err = od_.iterate(doc_.data(), len, doc_.capacity()).get(doc);
+      err = od_.iterate(text.data(), len, text.capacity()).get(doc);
     }
-    if (len != doc_.size() && !err) {
+    if (len != text.size() && !err) {
       ExpandParsed(doc, base);
       // Only items found whole before the damage survive, then one error.
       std::erase_if(pieces_, [](const Piece& p) { return p.whole || !p.owned.empty(); });
@@ -593,13 +751,13 @@ class FileReader {
       return;
     }
     if (!container && bare_event) {
-      ExpandEvent(std::string(doc_.data(), doc_.size()), base);
+      ExpandEvent(*doc_, base);
       return;
     }
     if (!container) {
       Piece p;
       p.off = 0;
-      p.len = doc_.size();
+      p.len = doc_->size();
       p.whole = true;
       p.locator = base;
       pieces_.push_back(std::move(p));
@@ -678,24 +836,22 @@ class FileReader {
 
   void Deliver(Piece& p, std::vector<InputItem>& out) {
     InputItem item;
-    item.source = path_;
+    item.set_source(source_);
     item.locator = std::move(p.locator);
     item.rule_parameters = std::move(p.rule_parameters);
     if (!p.error.empty()) {
       item.error = std::move(p.error);
     } else {
-      size_t len = p.direct.size() ? p.direct.size() : p.owned.empty() ? p.len : p.owned.size();
+      size_t len = p.owned.empty() ? p.len : p.owned.size();
       if (len > opt_.max_item_bytes) {
         item.error = "configuration item of " + std::to_string(len) + " bytes exceeds the limit of " +
                      Bytes(opt_.max_item_bytes);
-      } else if (p.direct.size()) {
-        item.json = std::move(p.direct);
       } else if (!p.owned.empty()) {
-        item.json = simdjson::padded_string(p.owned);
-      } else if (p.whole) {
-        item.json = simdjson::padded_string(doc_.data(), doc_.size());
+        item.json = ItemText::Copy(p.owned);
       } else {
-        item.json = simdjson::padded_string(doc_.data() + p.off, p.len);
+        // A slice of the document: its end is inside doc_, whose capacity
+        // holds the padding (PadDoc).
+        item.json = ItemText(doc_, std::string_view(doc_->data() + p.off, p.len));
       }
     }
     out.push_back(std::move(item));
@@ -703,7 +859,7 @@ class FileReader {
 
   bool force_expand_ = false;  // ExpandDocument: classify every line here
 
-  std::string path_;
+  std::shared_ptr<const std::string> source_;  // shared by all items of the file
   int fd_;
   bool own_fd_;
   const InputOptions& opt_;
@@ -718,26 +874,48 @@ class FileReader {
   uint64_t inflated_ = 0;
   std::string source_error_;
 
-  // text
+  // text while detecting the format (and a whole document while reading it)
   std::string buf_;
-  size_t pos_ = 0;
   bool eof_ = false;
   size_t line_no_ = 0;
 
+  // NDJSON: the block lines are sliced from. Text is [0, len_); the next
+  // line starts at pos_; no newline in [pos_, scan_).
+  std::shared_ptr<Block> blk_;
+  size_t len_ = 0, pos_ = 0, scan_ = 0;
+  bool mapped_ = false;            // blk_ maps the file at woff_ (page-aligned)
+  uint64_t woff_ = 0, fsize_ = 0;  // fsize_: file size when detection ended
+
   Mode mode_ = Mode::kDetect;
-  // The document being expanded. Invariant after PadDoc(): capacity() is at
-  // least size() + SIMDJSON_PADDING, which is all simdjson needs (the padding
-  // bytes are read, never interpreted).
-  std::string doc_;
+  // The document being expanded, shared with the items sliced from it.
+  // Invariant after PadDoc(): capacity() is at least size() +
+  // SIMDJSON_PADDING, which is all simdjson needs (the padding bytes are
+  // read, never interpreted). Never modified once items view it: a new
+  // document gets a new string.
+  std::shared_ptr<std::string> doc_;
   std::vector<Piece> pieces_;
   size_t next_piece_ = 0;
 };
 
 }  // namespace
 
+ItemText::ItemText() : text_(kEmptyPadded, 0) {}
+
+ItemText ItemText::Copy(std::string_view text) {
+  auto b = Block::Heap(text.size() + kPad);
+  std::memcpy(b->data, text.data(), text.size());
+  std::memset(b->data + text.size(), 0, kPad);
+  std::string_view v(b->data, text.size());
+  return ItemText(std::move(b), v);
+}
+
+const std::string& InputItem::source() const { return source_ ? *source_ : kNoSource; }
+
 class InputReader::Impl {
  public:
   Impl(std::vector<std::string> paths, InputOptions opt) : opt_(opt) {
+    // Benchmarking knob: compare mapped files with read(2) into blocks.
+    if (std::getenv("PLUMB_INPUT_NO_MMAP")) opt_.map_files = false;
     for (auto it = paths.rbegin(); it != paths.rend(); ++it) pending_.push_back({std::move(*it), true});
     // Allocation failure here only means the parsers grow on first use.
     if (od_.allocate(64 * 1024, opt_.max_depth) || dom_.allocate(64 * 1024, opt_.max_depth)) {
@@ -768,7 +946,7 @@ class InputReader::Impl {
 
   void Error(const std::string& path, std::string message, std::vector<InputItem>& out) {
     InputItem item;
-    item.source = path;
+    item.set_source(path);
     item.error = std::move(message);
     out.push_back(std::move(item));
   }
@@ -862,7 +1040,7 @@ std::vector<InputItem> ExpandDocument(std::string_view json, const std::string& 
   int fd = memfd_create("plumb-item", MFD_CLOEXEC);
   if (fd < 0) {
     InputItem e;
-    e.source = source;
+    e.set_source(source);
     e.locator = locator;
     e.error = "cannot expand the document: memfd_create failed";
     out.push_back(std::move(e));

@@ -93,7 +93,7 @@ TEST_CASE("single-CI files, both dialects") {
   auto items = ReadAll({Fixture("sg_1_2.json"), Fixture("s3_bucket_1_3.json")});
   REQUIRE(items.size() == 2);
   CHECK(items[0].ok());
-  CHECK(items[0].source == Fixture("sg_1_2.json"));
+  CHECK(items[0].source() == Fixture("sg_1_2.json"));
   CHECK(items[0].locator == "");
   CHECK(IdOf(items[0]) == "sg-0a1b2c3d");
   CHECK(IdOf(items[1]) == "logs-bucket");
@@ -109,7 +109,7 @@ TEST_CASE("snapshot and history files") {
   CHECK(IdOf(items[1]) == "logs-bucket");
   CHECK(IdOf(items[2]) == "ANPAEXAMPLE0000001");
   CHECK(IdOf(items[3]) == "sg-00000002");
-  CHECK(items[4].source == Fixture("history.json"));
+  CHECK(items[4].source() == Fixture("history.json"));
   CHECK(IdOf(items[5]) == "sg-00000003");
 }
 
@@ -128,7 +128,7 @@ TEST_CASE("Lambda custom rule events") {
   CHECK(IdOf(items[0]) == "sg-00000006");
   CHECK(items[0].rule_parameters == R"({"maxPort": "1024"})");
   CHECK_FALSE(items[1].ok());
-  CHECK(items[1].source == Fixture("lambda_oversized.json"));
+  CHECK(items[1].source() == Fixture("lambda_oversized.json"));
   CHECK(items[1].error.find("oversized configuration item change notification for AWS::EC2::SecurityGroup "
                             "sg-00000007") == 0);
   CHECK(items[1].error.find("not embedded") != std::string::npos);
@@ -154,7 +154,7 @@ TEST_CASE("JSON array of CIs") {
 static bool Unreadable(const plumb::rt::InputItem& it) {
   if (!it.ok()) return true;
   simdjson::dom::parser p;
-  return p.parse(it.json).error() != simdjson::SUCCESS;
+  return p.parse(it.json.data(), it.json.size(), false).error() != simdjson::SUCCESS;
 }
 
 TEST_CASE("NDJSON with a bad line in the middle") {
@@ -173,7 +173,7 @@ TEST_CASE("NDJSON with a bad line in the middle") {
   std::string_view line(items[4].json.data(), items[4].json.size());
   REQUIRE(plumb::rt::MayBeContainer(line));
   CHECK_FALSE(plumb::rt::MayBeContainer(std::string_view(items[3].json.data(), items[3].json.size())));
-  auto sub = plumb::rt::ExpandDocument(line, items[4].source, items[4].locator);
+  auto sub = plumb::rt::ExpandDocument(line, items[4].source(), items[4].locator);
   REQUIRE(sub.size() == 2);
   CHECK(sub[0].locator == "line 6 item 1");
   CHECK(sub[1].locator == "line 6 item 2");
@@ -278,18 +278,18 @@ TEST_CASE("directories: sorted, filtered, recursive, gzip inside, loops and brok
   INFO(summary);
   REQUIRE(items.size() == 8);
   std::string root = d.path.string();
-  CHECK(items[0].source == root + "/a.ndjson");  // a single-line file: one document
+  CHECK(items[0].source() == root + "/a.ndjson");  // a single-line file: one document
   CHECK(IdOf(items[0]) == "sg-00000010");
-  CHECK(items[1].source == root + "/b/a.json");
-  CHECK(items[2].source == root + "/b/c.JSON.gz");
+  CHECK(items[1].source() == root + "/b/a.json");
+  CHECK(items[2].source() == root + "/b/c.JSON.gz");
   CHECK(IdOf(items[3]) == "sg-00000009");
-  CHECK(items[4].source == root + "/b/up");
+  CHECK(items[4].source() == root + "/b/up");
   CHECK(items[4].error.find("already read") != std::string::npos);
-  CHECK(items[5].source == root + "/c/empty.json");
+  CHECK(items[5].source() == root + "/c/empty.json");
   CHECK(items[5].error == "empty input: no JSON found");
-  CHECK(items[6].source == root + "/c/gone.json");
+  CHECK(items[6].source() == root + "/c/gone.json");
   CHECK(items[6].error.find("cannot open") == 0);
-  CHECK(items[7].source == root + "/c/self.json");
+  CHECK(items[7].source() == root + "/c/self.json");
   CHECK(items[7].error == "symlink loop");
 }
 
@@ -369,7 +369,7 @@ TEST_CASE("stdin") {
   dup2(saved, 0);
   close(saved);
   REQUIRE(items.size() == 5);
-  CHECK(items[0].source == "-");
+  CHECK(items[0].source() == "-");
   CHECK(items[0].Where() == "-: line 1");
 }
 
@@ -385,6 +385,134 @@ TEST_CASE("items own their bytes: batches outlive the reader") {
   }
   REQUIRE(kept.size() == 4);
   CHECK(IdOf(kept[2]) == "ANPAEXAMPLE0000001");
+}
+
+// ---- zero-copy items: views into shared mmap windows / read blocks ----
+
+// A real-shaped CI line of about `size` bytes (a security group; the
+// description pads it), numbered so every item can be told apart.
+std::string SgLine(int i, size_t size = 300) {
+  std::string head =
+      "{\"version\": \"1.3\", \"resourceType\": \"AWS::EC2::SecurityGroup\", \"resourceId\": \"sg-" +
+      std::to_string(100000 + i) +
+      "\", \"awsRegion\": \"eu-west-1\", \"configurationItemStatus\": \"OK\", "
+      "\"configuration\": {\"description\": \"";
+  std::string tail = "\"}}";
+  size_t pad = size > head.size() + tail.size() ? size - head.size() - tail.size() : 0;
+  return head + std::string(pad, 'd') + tail;
+}
+
+// Every item's text must equal its line, with SIMDJSON_PADDING readable
+// bytes after it (touched here: a bad view faults or trips ASan).
+void CheckLines(const std::vector<InputItem>& items, const std::vector<std::string>& lines) {
+  REQUIRE(items.size() == lines.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    REQUIRE_MESSAGE(items[i].ok(), items[i].error);
+    CHECK(items[i].locator == "line " + std::to_string(i + 1));
+    REQUIRE(items[i].json.view() == lines[i]);
+    volatile char last = items[i].json.data()[items[i].json.size() + simdjson::SIMDJSON_PADDING - 1];
+    (void)last;
+  }
+  CHECK(IdOf(items.front()) == "sg-100000");
+  CHECK(IdOf(items.back()) == "sg-" + std::to_string(100000 + lines.size() - 1));
+}
+
+TEST_CASE("NDJSON items are views that survive later windows and blocks") {
+  TempDir d;
+  // ~1.5 MB of lines of varied sizes, so that with 4 KiB windows / blocks
+  // lines start, end and cross every kind of boundary (including lines longer
+  // than a window), and the last line ends exactly at EOF without a newline.
+  std::vector<std::string> lines;
+  std::string text;
+  for (int i = 0; text.size() < (3u << 19); ++i) {
+    lines.push_back(SgLine(i, i % 97 == 5 ? 9000 + i : 200 + (i * 37) % 900));
+    text += lines.back() + (i % 50 == 7 ? "\r\n" : "\n");
+  }
+  text.pop_back();  // no newline after the last line
+  if (text.back() == '\r') text.pop_back();
+  std::string path = d.Write("many.ndjson", text);
+  std::string gz = d.Write("many.ndjson.gz", Gzip(text));
+
+  struct Mode {
+    const char* name;
+    std::string path;
+    bool map;
+  };
+  for (const Mode& m : {Mode{"mmap", path, true}, Mode{"read", path, false}, Mode{"gzip", gz, true}}) {
+    CAPTURE(m.name);
+    InputOptions opt;
+    opt.window_bytes = 4096;
+    opt.map_files = m.map;
+    std::vector<InputItem> kept;
+    {
+      InputReader reader({m.path}, opt);
+      std::vector<InputItem> b;
+      // The first batch is kept while the reader maps / reads everything
+      // after it, then the reader itself is gone.
+      while (reader.NextBatch(b, 7)) {
+        for (auto& i : b) kept.push_back(std::move(i));
+        b.clear();
+      }
+    }
+    CheckLines(kept, lines);
+  }
+}
+
+TEST_CASE("NDJSON: the last line at EOF, page-sized files, a line longer than the window") {
+  TempDir d;
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  // A file of exactly two pages whose last line ends at EOF: nothing is
+  // readable after it in the mapping, so the reader must copy it.
+  std::string first = SgLine(0, 400);
+  std::string last = SgLine(1, 2 * page - first.size() - 1);
+  std::string exact = first + "\n" + last;
+  REQUIRE(exact.size() == 2 * page);
+  for (bool map : {true, false}) {
+    InputOptions opt;
+    opt.map_files = map;
+    CheckLines(ReadAll({d.Write("exact.ndjson", exact)}, opt), {first, last});
+    opt.window_bytes = page;
+    CheckLines(ReadAll({d.Write("exact.ndjson", exact)}, opt), {first, last});
+  }
+  // One line of ~200 KB between short ones, with 4 KiB windows: the window
+  // grows to hold it; max_item_bytes still applies to it.
+  std::vector<std::string> lines = {SgLine(0), SgLine(1, 200000), SgLine(2)};
+  std::string big = d.Write("big.ndjson", lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n");
+  InputOptions opt;
+  opt.window_bytes = 4096;
+  CheckLines(ReadAll({big}, opt), lines);
+  opt.max_item_bytes = 100000;
+  for (bool map : {true, false}) {
+    opt.map_files = map;
+    auto items = ReadAll({big}, opt);
+    REQUIRE(items.size() == 3);
+    CHECK(items[0].json.view() == lines[0]);
+    CHECK(items[1].error == "line longer than the limit of 100000 bytes");
+    CHECK(items[2].locator == "line 3");
+    CHECK(items[2].json.view() == lines[2]);
+  }
+}
+
+TEST_CASE("ItemText: copies, borrowed views and the empty text are padded") {
+  ItemText empty;
+  CHECK(empty.empty());
+  CHECK(empty.data() != nullptr);
+  std::string line = SgLine(3);
+  ItemText copy = ItemText::Copy(line);
+  ItemText shared = copy;  // shares the block
+  copy.reset();
+  CHECK(copy.empty());
+  CHECK(shared.view() == line);
+  CHECK(IdOf([&] {
+          InputItem it;
+          it.json = shared;
+          return it;
+        }()) == "sg-100003");
+  InputItem item;
+  item.set_source("a.ndjson");
+  InputItem other = item;
+  CHECK(&other.source() == &item.source());  // one path string for a file's items
+  CHECK(InputItem().source().empty());
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <simdjson.h>
+
 #include "plumb/arena.h"
 #include "plumb/context.h"
 #include "plumb/decode.h"
@@ -28,6 +30,26 @@ struct BatchResult {
   std::vector<std::string> warning_samples;
 };
 
+// Resource type -> entries, looked up by the decoded string_view without
+// building a std::string per item (heterogeneous lookup).
+struct TypeHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using EntriesByType =
+    std::unordered_map<std::string, std::vector<const EngineEntry*>, TypeHash, std::equal_to<>>;
+
+// out = TruncateAnnotation(text, max), reusing out's capacity: text that is
+// valid UTF-8 and at most max bytes (hence at most max UTF-16 units) is what
+// TruncateAnnotation would return unchanged; only other text takes the
+// allocating path (repair and cut).
+void SetAnnotation(std::string& out, std::string_view text, size_t max) {
+  if (text.size() <= max && simdjson::validate_utf8(text.data(), text.size()))
+    out.assign(text);
+  else
+    out = TruncateAnnotation(text, max);
+}
+
 bool IsDeletedStatus(std::string_view s) {
   return s == "ResourceDeleted" || s == "ResourceDeletedNotRecorded" || s == "ResourceNotRecorded";
 }
@@ -41,7 +63,7 @@ struct Engine::Impl {
   const EngineOptions& opts;
   CiTypeMap schema_roots, json_roots;
   // resource type -> entries (schema variant, json variant)
-  std::unordered_map<std::string, std::vector<const EngineEntry*>> by_type_schema, by_type_json;
+  EntriesByType by_type_schema, by_type_json;
 
   Impl(const TypeTable& t, const std::vector<EngineRule>& r, const std::vector<EngineEntry>& e,
        const EngineOptions& o)
@@ -67,21 +89,20 @@ struct Engine::Impl {
     PlumbCtx ctx;
   };
 
-  void EvalVariant(Worker& w, const InputItem& item, const CiTypeMap& roots,
-                   const std::unordered_map<std::string, std::vector<const EngineEntry*>>& by_type,
+  void EvalVariant(Worker& w, const InputItem& item, const CiTypeMap& roots, const EntriesByType& by_type,
                    BatchResult& out, bool& seen_type, bool& reported_error) {
     DecodeContext dc;
     dc.warnings = &w.warnings;
     dc.scratch = &w.scratch;
     dc.max_depth = opts.max_depth;
-    ItemResult r = DecodeCi(std::string_view(item.json.data(), item.json.size()), types, roots, w.arena, dc);
+    ItemResult r = DecodeCi(item.json.view(), types, roots, w.arena, dc);
     if (r.status == ItemStatus::kError) {
-      if (!reported_error) out.errors.push_back({item.source, item.locator, r.message});
+      if (!reported_error) out.errors.push_back({item.source(), item.locator, r.message});
       reported_error = true;
       return;
     }
     if (r.status == ItemStatus::kSkipped) return;
-    auto it = by_type.find(std::string(r.header.resource_type));
+    auto it = by_type.find(r.header.resource_type);
     if (it == by_type.end()) return;
     seen_type = true;
     bool deleted = IsDeletedStatus(r.header.item_status);
@@ -94,13 +115,13 @@ struct Engine::Impl {
       ev.account_id = r.header.account_id;
       ev.region = r.header.region;
       ev.ordering_timestamp_us = r.header.capture_time_us == INT64_MIN ? 0 : r.header.capture_time_us;
-      ev.source = item.source;
+      ev.source = item.source();
       ev.locator = item.locator;
       ev.annotation.clear();
       ev.explanation.clear();
       if (deleted) {
         ev.compliance = Compliance::kNotApplicable;
-        ev.annotation = std::string("resource is ") + std::string(r.header.item_status);
+        ev.annotation.assign("resource is ").append(r.header.item_status);
       } else {
         w.ctx.failed = false;
         w.ctx.error.clear();
@@ -110,15 +131,18 @@ struct Engine::Impl {
         int32_t verdict = en->fn(&w.ctx, fields, rules[en->rule].params.data(), &ann) & 0xff;
         if (w.ctx.failed) {
           ev.compliance = Compliance::kError;
-          ev.annotation = TruncateAnnotation("evaluation error: " + w.ctx.error, opts.max_annotation);
+          ev.annotation.assign("evaluation error: ").append(w.ctx.error);
+          if (ev.annotation.size() > opts.max_annotation ||
+              !simdjson::validate_utf8(ev.annotation.data(), ev.annotation.size()))
+            ev.annotation = TruncateAnnotation(ev.annotation, opts.max_annotation);
         } else {
           ev.compliance = verdict == 0   ? Compliance::kCompliant
                           : verdict == 1 ? Compliance::kNonCompliant
                                          : Compliance::kNotApplicable;
           if (verdict == 1 && opts.explain) ev.explanation = w.ctx.explanation;
           if (verdict == 1 && ann.tag == PLUMB_STRING)
-            ev.annotation = TruncateAnnotation(
-                std::string_view(reinterpret_cast<const char*>(ann.bits), ann.len), opts.max_annotation);
+            SetAnnotation(ev.annotation, std::string_view(reinterpret_cast<const char*>(ann.bits), ann.len),
+                          opts.max_annotation);
         }
       }
       ++out.counts[static_cast<int>(ev.compliance)];
@@ -131,7 +155,7 @@ struct Engine::Impl {
 
   void ProcessItem(Worker& w, const InputItem& item, BatchResult& out, bool may_expand) {
     if (!item.ok()) {
-      out.errors.push_back({item.source, item.locator, item.error});
+      out.errors.push_back({item.source(), item.locator, item.error});
       return;
     }
     size_t errors_before = out.errors.size();
@@ -141,12 +165,12 @@ struct Engine::Impl {
     if (!reported && !by_type_json.empty())
       EvalVariant(w, item, json_roots, by_type_json, out, seen, reported);
     w.arena.Reset();
-    std::string_view text(item.json.data(), item.json.size());
+    std::string_view text = item.json.view();
     if (reported && may_expand && MayBeContainer(text)) {
       // An NDJSON line holding a snapshot, CLI output or Lambda event: the
       // reader passes lines on unclassified; expand it here, off the reader.
       out.errors.resize(errors_before);
-      for (auto& sub : ExpandDocument(text, item.source, item.locator)) ProcessItem(w, sub, out, false);
+      for (auto& sub : ExpandDocument(text, item.source(), item.locator)) ProcessItem(w, sub, out, false);
       return;
     }
     ++out.items;
@@ -162,8 +186,9 @@ struct Engine::Impl {
     w.warnings.Clear();
     for (auto& item : items) {
       ProcessItem(w, item, out, true);
-      // Free the item's bytes early: batches in flight hold only what they must.
-      item.json = simdjson::padded_string();
+      // Release the item's block early: batches in flight pin only the
+      // windows / blocks they must (this bounds the reader's share of RSS).
+      item.json.reset();
     }
     out.warnings = w.warnings.count;
     out.warning_samples = w.warnings.samples;

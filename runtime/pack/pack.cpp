@@ -334,7 +334,8 @@ class CallbackWriter : public OutputWriter {
 Engine::BatchSource LineSource(std::string_view buf, const char* source, bool whole) {
   auto pos = std::make_shared<size_t>(0);
   auto line = std::make_shared<size_t>(0);
-  return [buf, source, whole, pos, line](std::vector<InputItem>& out, size_t max) {
+  auto shared_source = std::make_shared<const std::string>(source);
+  return [buf, shared_source, whole, pos, line](std::vector<InputItem>& out, size_t max) {
     size_t added = 0;
     while (*pos < buf.size() && added < max) {
       size_t end = whole ? buf.size() : buf.find('\n', *pos);
@@ -344,8 +345,14 @@ Engine::BatchSource LineSource(std::string_view buf, const char* source, bool wh
       ++*line;
       if (!whole && l.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       InputItem it;
-      it.json = simdjson::padded_string(l.data(), l.size());
-      it.source = source;
+      // The caller's buffer outlives the synchronous run: a line with
+      // SIMDJSON_PADDING readable bytes after it inside the buffer is
+      // borrowed, only one near its end is copied into a padded block.
+      if (l.data() + l.size() + simdjson::SIMDJSON_PADDING <= buf.data() + buf.size())
+        it.json = ItemText::Borrow(l);
+      else
+        it.json = ItemText::Copy(l);
+      it.set_source(shared_source);
       if (!whole) it.locator = "line " + std::to_string(*line);
       out.push_back(std::move(it));
       ++added;

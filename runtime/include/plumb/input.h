@@ -20,13 +20,18 @@
 // are read whatever their name. "-" is standard input.
 //
 // Contract
-// - NextBatch is called from one thread. Items own their bytes (padded for
-//   simdjson), so batches can be handed to worker threads.
+// - NextBatch is called from one thread. Items keep their bytes alive (see
+//   ItemText), so batches can be handed to worker threads and may outlive
+//   the reader.
 // - Bad input never stops the stream: a malformed line, item or file gives an
 //   InputItem with `error` set and reading goes on with the next line / item /
 //   file. Items of a container file before a point of damage are delivered.
-// - Memory is bounded: NDJSON and directories are streamed; a whole-document
-//   file (snapshot, array, single CI) is read whole up to max_document_bytes.
+// - Memory is bounded: NDJSON and directories are streamed (a regular file
+//   through read-only mmap windows, gzip/stdin/pipes through large read
+//   blocks); a window or block is freed when the last item viewing it is
+//   released. A whole-document file (snapshot, array, single CI) is read
+//   whole up to max_document_bytes.
+// - A regular file must not shrink while it is read (its pages are mapped).
 // - The item text is not validated here beyond what finding it needs; DecodeCi
 //   parses it fully.
 #pragma once
@@ -47,20 +52,69 @@ struct InputOptions {
   size_t max_document_bytes = 4ull << 30;         // a whole snapshot / array file
   uint64_t max_decompressed_bytes = 64ull << 30;  // per gzip file (bombs)
   size_t max_depth = 1024;                        // JSON nesting while locating items
+  // NDJSON in a regular file named by path is read through mmap windows
+  // (false: read(2) into blocks, as for pipes and gzip). The environment
+  // variable PLUMB_INPUT_NO_MMAP forces false (for benchmarking).
+  bool map_files = true;
+  // Size of an mmap window / read block for NDJSON; 0 means the defaults
+  // (16 MiB / 4 MiB). Small values are for tests of boundary handling.
+  size_t window_bytes = 0;
+};
+
+// The JSON text of one item: a view into a reference-counted block (an mmap
+// window of the input file, a read buffer, a whole document) shared by many
+// items, or a private padded copy.
+// Guarantee: [data(), data() + size() + simdjson::SIMDJSON_PADDING) is
+// readable for as long as this object (or a copy) lives; the padding bytes'
+// contents are unspecified. That is what simdjson needs to parse the text in
+// place (DecodeCi, ondemand::parser::iterate(data, size, size + padding)).
+// Copies share the block (one atomic increment); the block is released with
+// the last ItemText viewing it. Const access from several threads is safe.
+class ItemText {
+ public:
+  ItemText();  // empty text (data() still points at readable padding)
+  // A private, padded copy of `text`.
+  static ItemText Copy(std::string_view text);
+  // A view kept alive by `keeper`; the caller guarantees the padding above.
+  ItemText(std::shared_ptr<const void> keeper, std::string_view text)
+      : keeper_(std::move(keeper)), text_(text) {}
+  // A view with no keeper: the caller guarantees that the bytes and the
+  // padding outlive every use of this item (e.g. a buffer held for the
+  // duration of one synchronous Engine::Run).
+  static ItemText Borrow(std::string_view text) { return ItemText(nullptr, text); }
+
+  const char* data() const { return text_.data(); }
+  size_t size() const { return text_.size(); }
+  bool empty() const { return text_.empty(); }
+  std::string_view view() const { return text_; }
+  operator std::string_view() const { return text_; }
+  // Drops this item's reference to its block (frees it if it was the last).
+  void reset() { *this = ItemText(); }
+
+ private:
+  std::shared_ptr<const void> keeper_;
+  std::string_view text_;
 };
 
 struct InputItem {
-  simdjson::padded_string json;  // one CI document; empty when error is set
-  std::string source;            // file path, or "-" for stdin
-  std::string locator;           // "line 12", "item 3", "line 4 item 2", or "" for a whole file
-  std::string error;             // non-empty: this record reports a problem instead of a CI
+  ItemText json;        // one CI document; empty when error is set
+  std::string locator;  // "line 12", "item 3", "line 4 item 2", or "" for a whole file
+  std::string error;    // non-empty: this record reports a problem instead of a CI
   // From a Lambda custom rule's event only: its `ruleParameters` JSON text
   // (e.g. {"maxPort":"1024"}), for the caller to apply; empty otherwise.
   std::string rule_parameters;
 
+  // File path, or "-" for stdin; shared by all items of one file.
+  const std::string& source() const;
+  void set_source(std::string path) { source_ = std::make_shared<const std::string>(std::move(path)); }
+  void set_source(std::shared_ptr<const std::string> path) { source_ = std::move(path); }
+
   bool ok() const { return error.empty(); }
   // "path:line 12: message" style text for error reports.
-  std::string Where() const { return locator.empty() ? source : source + ": " + locator; }
+  std::string Where() const { return locator.empty() ? source() : source() + ": " + locator; }
+
+ private:
+  std::shared_ptr<const std::string> source_;
 };
 
 class InputReader {
