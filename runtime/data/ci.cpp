@@ -1,9 +1,21 @@
 // One configuration item: JSON text -> header + root record (see decode.h).
-#include <cctype>
+//
+// Why simdjson on-demand here, with DOM below it: most of a CI is fields no
+// rule reads (an EC2 instance is ~5 KB; a tag rule reads its tags). On-demand
+// indexes the text once (stage 1) and this walker then enters only the
+// records rules read, skipping every other subtree without building a tape.
+// Values of the other kinds (lists, maps, dynamic json, odd shapes of a
+// record) are handed, as their raw text, to the DOM decoder of decode.cpp,
+// which needs counts and random access; scalars are converted here by the
+// same code (decode_internal::ConvertScalar). The whole text is checked for
+// UTF-8, string syntax and trailing content; every record walked is checked
+// key by key and every value decoded is checked fully. A syntax error inside
+// a subtree no rule reads is not reported (docs/decisions.md, "Validation of
+// what no rule reads").
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
+#include "decode_internal.h"
 #include "plumb/builtins.h"
 #include "plumb/context.h"
 #include "plumb/decode.h"
@@ -11,94 +23,441 @@
 namespace plumb::rt {
 namespace {
 
-using simdjson::dom::element;
-using simdjson::dom::element_type;
+namespace od = simdjson::ondemand;
+using decode_internal::JScalar;
 
-std::string_view CopyIfString(element v, Arena& arena) {
-  std::string_view s;
-  if (v.get_string().get(s) != simdjson::SUCCESS) return {};
-  return arena.Copy(s);
-}
+// A header value (already copied into the arena), or empty when not a string.
+std::string_view Str(const JScalar& v) { return v.t == JScalar::T::kString ? v.s : std::string_view(); }
 
-int64_t CaptureTime(element v) {
-  switch (v.type()) {
-    case element_type::STRING: {
-      std::string_view s = v.get_string().value_unsafe();
+int64_t CaptureTime(const JScalar& v) {
+  double x;
+  switch (v.t) {
+    case JScalar::T::kString: {
       PlumbSlot in{}, out{};
       in.tag = PLUMB_STRING;
-      in.len = static_cast<uint32_t>(s.size());
-      in.bits = reinterpret_cast<uint64_t>(s.data());
+      in.len = static_cast<uint32_t>(v.s.size());
+      in.bits = reinterpret_cast<uint64_t>(v.s.data());
       plumb_parse_timestamp(&in, &out);
       return out.tag == PLUMB_TIMESTAMP ? static_cast<int64_t>(out.bits) : INT64_MIN;
     }
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE: {
-      double x = v.type() == element_type::DOUBLE  ? v.get_double().value_unsafe()
-                 : v.type() == element_type::INT64 ? static_cast<double>(v.get_int64().value_unsafe())
-                                                   : static_cast<double>(v.get_uint64().value_unsafe());
-      if (!std::isfinite(x)) return INT64_MIN;
-      double us = std::fabs(x) < 1e11 ? x * 1e6 : x * 1e3;  // CLI: epoch seconds
-      if (us < -9.2e18 || us > 9.2e18) return INT64_MIN;
-      return static_cast<int64_t>(std::llround(us));
-    }
+    case JScalar::T::kInt:
+      x = static_cast<double>(v.i);
+      break;
+    case JScalar::T::kUint:
+      x = static_cast<double>(v.u);
+      break;
+    case JScalar::T::kDouble:
+      x = v.d;
+      break;
     default:
       return INT64_MIN;
   }
+  if (!std::isfinite(x)) return INT64_MIN;
+  double us = std::fabs(x) < 1e11 ? x * 1e6 : x * 1e3;  // CLI: epoch seconds
+  if (us < -9.2e18 || us > 9.2e18) return INT64_MIN;
+  return static_cast<int64_t>(std::llround(us));
 }
 
-// Replaces number tokens (outside strings) that simdjson cannot represent
-// (integers of more than 19 digits that are not valid doubles either, and
-// exponents beyond double range) with `null`.
-std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced) {
-  std::string out;
-  out.reserve(in.size());
-  bool in_str = false;
-  for (size_t i = 0; i < in.size();) {
-    char c = in[i];
-    if (in_str) {
-      out.push_back(c);
-      if (c == '\\' && i + 1 < in.size())
-        out.push_back(in[++i]);
-      else if (c == '"')
-        in_str = false;
-      ++i;
-      continue;
-    }
-    if (c == '"') {
-      in_str = true;
-      out.push_back(c);
-      ++i;
-      continue;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t j = i + 1;
-      while (j < in.size() && (std::isdigit(static_cast<unsigned char>(in[j])) || in[j] == '.' ||
-                               in[j] == 'e' || in[j] == 'E' || in[j] == '+' || in[j] == '-'))
-        ++j;
-      std::string tok(in.substr(i, j - i));
-      size_t digits = 0;
-      for (char d : tok)
-        if (d == '.' || d == 'e' || d == 'E')
-          break;
-        else if (std::isdigit(static_cast<unsigned char>(d)))
-          ++digits;
-      double v = std::strtod(tok.c_str(), nullptr);
-      bool int_too_big = digits > 19 && tok.find_first_of(".eE") == std::string::npos;
-      if (int_too_big || !std::isfinite(v)) {
-        out += "null";
-        ++*replaced;
-      } else {
-        out += tok;
-      }
-      i = j;
-      continue;
-    }
-    out.push_back(c);
+// JSON number syntax: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, with
+// trailing blanks (a raw token runs up to the next structural character).
+bool IsNumberSyntax(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
+  size_t i = 0, n = s.size();
+  auto digits = [&] {
+    size_t b = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > b;
+  };
+  if (i < n && s[i] == '-') ++i;
+  if (i < n && s[i] == '0') {
     ++i;
+  } else if (!digits()) {
+    return false;
   }
-  return out;
+  if (i < n && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == n;
 }
+
+inline void SetAggregate(uint32_t tag, const PlumbSlot* items, size_t n, PlumbSlot* o) {
+  o->tag = tag;
+  o->len = static_cast<uint32_t>(n);
+  o->bits = reinterpret_cast<uint64_t>(items);
+}
+
+inline bool IsScalarKind(Kind k) {
+  return k != Kind::kList && k != Kind::kMap && k != Kind::kRecord && k != Kind::kJson;
+}
+
+// Walks on-demand values as the TypeTable says. Methods return false only on
+// a fatal error (the text is not valid JSON where the walk went), recorded
+// in `error`; values that do not convert are warnings, as in decode.cpp.
+class Walker {
+ public:
+  Walker(const TypeTable& t, Arena& arena, DecodeContext& dc) : t_(t), arena_(arena), dc_(dc) {}
+
+  simdjson::error_code error = simdjson::SUCCESS;
+
+  bool Fail(simdjson::error_code e) {
+    if (error == simdjson::SUCCESS) error = e;
+    return false;
+  }
+
+  // The key of `f` as a view: into the input when it has no escape (nearly
+  // always), else unescaped into the parser's string buffer.
+  bool Key(od::field& f, std::string_view* key) {
+    const char* k = f.key().raw();
+    const char* q = k;
+    // Stage 1 guarantees the closing quote exists.
+    while (*q != '"') {
+      if (*q == '\\') {
+        auto e = f.unescaped_key().get(*key);
+        return e == simdjson::SUCCESS || Fail(e);
+      }
+      ++q;
+    }
+    *key = std::string_view(k, static_cast<size_t>(q - k));
+    return true;
+  }
+
+  // Reads a scalar (strings unescaped into the parser's buffer). A container
+  // is reported as kArray/kObject and left unconsumed (the iterator skips
+  // it). A well-formed number beyond int64/float64 reads as kNull with a
+  // warning; a malformed token is fatal.
+  bool Scalar(od::value& v, od::json_type jt, JScalar* j) {
+    simdjson::error_code e = simdjson::SUCCESS;
+    switch (jt) {
+      case od::json_type::array:
+        j->t = JScalar::T::kArray;
+        return true;
+      case od::json_type::object:
+        j->t = JScalar::T::kObject;
+        return true;
+      case od::json_type::string:
+        j->t = JScalar::T::kString;
+        e = v.get_string().get(j->s);
+        break;
+      case od::json_type::boolean:
+        j->t = JScalar::T::kBool;
+        e = v.get_bool().get(j->b);
+        break;
+      case od::json_type::null: {
+        j->t = JScalar::T::kNull;
+        bool is_null = false;
+        e = v.is_null().get(is_null);
+        if (e == simdjson::SUCCESS && !is_null) e = simdjson::N_ATOM_ERROR;
+        break;
+      }
+      case od::json_type::number: {
+        od::number_type nt;
+        e = v.get_number_type().get(nt);
+        if (e == simdjson::SUCCESS) {
+          switch (nt) {
+            case od::number_type::signed_integer:
+              j->t = JScalar::T::kInt;
+              e = v.get_int64().get(j->i);
+              break;
+            case od::number_type::unsigned_integer:
+              j->t = JScalar::T::kUint;
+              e = v.get_uint64().get(j->u);
+              break;
+            default:
+              j->t = JScalar::T::kDouble;
+              e = v.get_double().get(j->d);
+              break;
+          }
+        }
+        if (e != simdjson::SUCCESS) {
+          if (IsNumberSyntax(v.raw_json_token())) {
+            dc_.Warn("a number beyond the range of int64 and float64 reads as absent");
+            j->t = JScalar::T::kNull;
+            return true;
+          }
+        }
+        break;
+      }
+    }
+    return e == simdjson::SUCCESS || Fail(e);
+  }
+
+  bool Typed(od::value& v, TypeId type, PlumbSlot* out) {
+    *out = PlumbSlot{};
+    od::json_type jt;
+    if (auto e = v.type().get(jt)) return Fail(e);
+    const TypeDesc& td = t_[type];
+    if (jt == od::json_type::null) {
+      JScalar j;
+      return Scalar(v, jt, &j);
+    }
+    switch (td.kind) {
+      case Kind::kRecord:
+        if (jt == od::json_type::object) {
+          od::object o;
+          if (auto e = v.get_object().get(o)) return Fail(e);
+          return Record(o, td, out);
+        }
+        if (jt == od::json_type::string && td.from_scalar_index < 0) {
+          JScalar j;
+          if (!Scalar(v, jt, &j)) return false;
+          if (decode_internal::LooksLikeJson(j.s) && JsonText(j.s, type, out)) return true;
+          decode_internal::Mismatch(Kind::kRecord, j, dc_, out);
+          return true;
+        }
+        return Subtree(v, jt, type, out);
+      case Kind::kList:
+        if (jt == od::json_type::array) return List(v, td, out);
+        return Subtree(v, jt, type, out);  // a lone value, or JSON in a string
+      case Kind::kMap:
+        if (jt == od::json_type::object) return Map(v, td, out);
+        return Subtree(v, jt, type, out);  // [{key, value}] tags, or JSON in a string
+      case Kind::kJson:
+        return Subtree(v, jt, type, out);
+      default: {
+        JScalar j;
+        if (!Scalar(v, jt, &j)) return false;
+        if (j.t == JScalar::T::kNull) return true;
+        decode_internal::ConvertScalar(j, td, arena_, dc_, out);
+        return true;
+      }
+    }
+  }
+
+  bool Record(od::object o, const TypeDesc& td, PlumbSlot* out) {
+    if (TooDeep()) return true;
+    ++dc_.depth;
+    size_t n = td.fields.size();
+    PlumbSlot* fields = decode_internal::AllocSlots(arena_, n);
+    bool ok = true;
+    for (auto fr : o) {
+      od::field f;
+      if (auto e = std::move(fr).get(f)) {
+        ok = Fail(e);
+        break;
+      }
+      std::string_view key;
+      if (!Key(f, &key)) {
+        ok = false;
+        break;
+      }
+      int32_t found = td.FindKey(key);
+      if (found < 0) continue;
+      const FieldDesc& fd = td.fields[static_cast<size_t>(found)];
+      if (!fd.used && !fd.required) continue;  // projected away: skipped unread
+      dc_.PushPath({key, -1});
+      ok = Typed(f.value(), fd.type, &fields[found]);  // last duplicate wins
+      dc_.PopPath();
+      if (!ok) break;
+    }
+    --dc_.depth;
+    if (ok) SetAggregate(PLUMB_RECORD, fields, n, out);
+    return ok;
+  }
+
+  bool TooDeep() {
+    if (dc_.depth + 1 <= dc_.max_depth) return false;
+    dc_.Warn("nesting deeper than " + std::to_string(dc_.max_depth) + " levels");
+    return true;  // left unread: the parent's iteration skips it
+  }
+
+  // Elements that are null or do not convert are dropped (decode.h).
+  bool List(od::value& v, const TypeDesc& td, PlumbSlot* out) {
+    if (TooDeep()) return true;
+    od::array a;
+    size_t n = 0;
+    if (auto e = v.get_array().get(a)) return Fail(e);
+    if (auto e = a.count_elements().get(n)) return Fail(e);
+    ++dc_.depth;
+    PlumbSlot* items = decode_internal::AllocSlots(arena_, n);
+    size_t k = 0;
+    int64_t i = 0;
+    bool ok = true;
+    for (auto er : a) {
+      od::value e;
+      if (auto err = std::move(er).get(e)) {
+        ok = Fail(err);
+        break;
+      }
+      if (k >= n) {  // cannot happen: count_elements walked the same tokens
+        ok = Fail(simdjson::TAPE_ERROR);
+        break;
+      }
+      dc_.PushPath({{}, i++});
+      ok = Typed(e, td.elem, &items[k]);
+      dc_.PopPath();
+      if (!ok) break;
+      if (items[k].tag != PLUMB_ABSENT) ++k;
+    }
+    --dc_.depth;
+    if (ok) SetAggregate(PLUMB_LIST, items, k, out);
+    return ok;
+  }
+
+  bool Map(od::value& v, const TypeDesc& td, PlumbSlot* out) {
+    if (TooDeep()) return true;
+    od::object o;
+    size_t n = 0;
+    if (auto e = v.get_object().get(o)) return Fail(e);
+    if (auto e = o.count_fields().get(n)) return Fail(e);
+    ++dc_.depth;
+    PlumbSlot* pairs = decode_internal::AllocSlots(arena_, 2 * n);
+    size_t k = 0;
+    bool ok = true;
+    for (auto fr : o) {
+      od::field f;
+      if (auto e = std::move(fr).get(f)) {
+        ok = Fail(e);
+        break;
+      }
+      std::string_view key;
+      if (!Key(f, &key)) {
+        ok = false;
+        break;
+      }
+      if (k >= n) {
+        ok = Fail(simdjson::TAPE_ERROR);
+        break;
+      }
+      dc_.PushPath({key, -1});
+      PlumbSlot* val = &pairs[2 * k + 1];
+      ok = Typed(f.value(), td.elem, val);
+      dc_.PopPath();
+      if (!ok) break;
+      if (val->tag != PLUMB_ABSENT) {
+        std::string_view c = arena_.Copy(key);
+        pairs[2 * k] = PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())};
+        ++k;
+      }
+    }
+    --dc_.depth;
+    if (ok) SetAggregate(PLUMB_MAP, pairs, k, out);
+    return ok;
+  }
+
+  // JSON inside a string (an S3 ACL, a URL-encoded IAM policy document),
+  // walked like the CI itself with the on-demand parser of the next string
+  // level. False, *out absent, when the text is not valid JSON where the walk
+  // went (the caller then treats the value as a plain string).
+  bool JsonText(std::string_view text, TypeId type, PlumbSlot* out) {
+    *out = PlumbSlot{};
+    int level = dc_.string_level;
+    if (level >= JsonScratch::kMaxStringLevels)
+      return DecodeJsonText(text, &t_, type, arena_, out, dc_);  // warns about the nesting
+    while (!text.empty() && (text[0] == ' ' || text[0] == '\t' || text[0] == '\n' || text[0] == '\r'))
+      text.remove_prefix(1);
+    if (text.size() >= 3 && text[0] == '%') {  // %7B / %5B: URL-encoded
+      PlumbCtx ctx;
+      ctx.arena = &arena_;
+      ctx.json = dc_.scratch;
+      PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(text.size()), reinterpret_cast<uint64_t>(text.data())};
+      PlumbSlot dec{};
+      plumb_url_decode(&ctx, &in, &dec);
+      if (dec.tag != PLUMB_STRING) return false;
+      text = std::string_view(reinterpret_cast<const char*>(dec.bits), dec.len);
+    }
+    std::string& buf = dc_.scratch->buffers[level];
+    if (buf.size() < text.size() + simdjson::SIMDJSON_PADDING) buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    if (!text.empty()) std::memcpy(buf.data(), text.data(), text.size());
+    od::document d;
+    if (dc_.scratch->OdLevel(level).iterate(buf.data(), text.size(), buf.size()).get(d)) return false;
+    od::value root;
+    if (d.get_value().get(root)) return false;
+    Walker inner(t_, arena_, dc_);
+    int path_len = dc_.path_len, depth = dc_.depth;
+    ++dc_.string_level;
+    bool ok = inner.Typed(root, type, out);
+    const char* trailing = nullptr;
+    if (ok && d.current_location().get(trailing) == simdjson::SUCCESS) ok = false;
+    --dc_.string_level;
+    dc_.path_len = path_len;
+    dc_.depth = depth;
+    if (!ok) *out = PlumbSlot{};
+    return ok;
+  }
+
+  // The value's raw text, decoded by the DOM decoder (fully validated there).
+  bool Subtree(od::value& v, od::json_type jt, TypeId type, PlumbSlot* out) {
+    std::string_view raw;
+    simdjson::error_code e;
+    if (jt == od::json_type::object) {
+      od::object o;
+      e = v.get_object().get(o);
+      if (!e) e = o.raw_json().get(raw);
+    } else if (jt == od::json_type::array) {
+      od::array a;
+      e = v.get_array().get(a);
+      if (!e) e = a.raw_json().get(raw);
+    } else {
+      raw = v.raw_json_token();
+      e = simdjson::SUCCESS;
+    }
+    if (e) return Fail(e);
+    // `raw` lies inside the padded CI text: readable past its end.
+    e = decode_internal::DecodeDomText(raw, dc_.scratch->doc, &t_, type, arena_, out, dc_);
+    return e == simdjson::SUCCESS || Fail(e);
+  }
+
+ private:
+  const TypeTable& t_;
+  Arena& arena_;
+  DecodeContext& dc_;
+};
+
+enum class HeaderKey : uint8_t {
+  kNone,
+  kResourceType,
+  kResourceId,
+  kResourceName,
+  kAccountId,
+  kRegion,
+  kArn,
+  kCaptureTime,
+  kStatus,
+};
+
+HeaderKey ClassifyHeader(std::string_view k) {
+  if (k.empty()) return HeaderKey::kNone;
+  switch (k[0]) {
+    case 'r':
+      if (k == "resourceType") return HeaderKey::kResourceType;
+      if (k == "resourceId") return HeaderKey::kResourceId;
+      if (k == "resourceName") return HeaderKey::kResourceName;
+      break;
+    case 'a':
+      if (k == "accountId" || k == "awsAccountId") return HeaderKey::kAccountId;
+      if (k == "awsRegion") return HeaderKey::kRegion;
+      if (k == "arn") return HeaderKey::kArn;
+      break;
+    case 'A':
+      if (k == "ARN") return HeaderKey::kArn;
+      break;
+    case 'c':
+      if (k == "configurationItemCaptureTime") return HeaderKey::kCaptureTime;
+      if (k == "configurationItemStatus") return HeaderKey::kStatus;
+      break;
+    default:
+      break;
+  }
+  return HeaderKey::kNone;
+}
+
+std::string InvalidJson(simdjson::error_code e) { return std::string("invalid JSON: ") + simdjson::error_message(e); }
+
+// Root keys met before `resourceType` (AWS puts version, account, capture time
+// and state id first): their scalar values wait here until the root type is
+// known. Containers before resourceType make the walk start over instead.
+struct Pending {
+  std::string_view key;  // into the input or the parser's string buffer
+  JScalar value;         // strings copied into the arena
+};
+constexpr size_t kMaxPending = 32;
 
 }  // namespace
 
@@ -107,96 +466,219 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
   ItemResult r;
   JsonScratch* scratch = dc.scratch ? dc.scratch : &JsonScratch::ForThisThread();
   dc.scratch = scratch;
-  element root;
-  auto err = scratch->doc.parse(json.data(), json.size(), false).get(root);
-  if (err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE) {
-    // A number beyond int64 and double range (simdjson refuses the whole
-    // document): it reads as absent, like any value that does not convert,
-    // and the rest of the item is still judged.
-    size_t replaced = 0;
-    scratch->buffers[0] = ReplaceHugeNumbers(json, &replaced);
-    if (replaced) {
-      for (size_t i = 0; i < replaced; ++i)
-        if (dc.warnings) dc.warnings->Add("a number beyond the range of int64 and float64 reads as absent");
-      const std::string& fixed = scratch->buffers[0];
-      err = scratch->doc.parse(fixed.data(), fixed.size(), true).get(root);
+  dc.path_len = 0;
+  dc.depth = 0;
+  dc.string_level = 0;
+
+  od::document doc;
+  auto err = scratch->od.iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING).get(doc);
+  od::json_type root_type{};
+  if (!err) err = doc.type().get(root_type);
+  if (err || root_type != od::json_type::object) {
+    // Not an object: let the DOM parser say precisely what is wrong.
+    simdjson::dom::element root;
+    auto derr = scratch->doc.parse(json.data(), json.size(), false).get(root);
+    if (derr) {
+      r.message = InvalidJson(derr);
+    } else if (root.type() == simdjson::dom::element_type::OBJECT) {
+      r.message = InvalidJson(err ? err : simdjson::TAPE_ERROR);
+    } else {
+      r.message = "expected a configuration item (a JSON object), got ";
+      r.message += root.type() == simdjson::dom::element_type::ARRAY ? "a list" : "a scalar";
     }
-  }
-  if (err != simdjson::SUCCESS) {
-    r.message = std::string("invalid JSON: ") + simdjson::error_message(err);
     return r;
   }
-  if (root.type() != element_type::OBJECT) {
-    r.message = "expected a configuration item (a JSON object), got ";
-    r.message += root.type() == element_type::ARRAY ? "a list" : "a scalar";
-    return r;
-  }
-  // One pass over the top-level keys for the header, whatever the dialect.
+
+  Walker w(t, arena, dc);
+  dc.depth = 1;  // the root record is the first level (as in decode.cpp)
   CiHeader& h = r.header;
   bool have_type = false;
-  simdjson::dom::object root_obj =
-      root.get_object().value_unsafe();  // a local: ranging over a temporary result dangles
-  for (simdjson::dom::key_value_pair kv : root_obj) {
-    std::string_view k = kv.key;
-    if (k.empty()) continue;
-    switch (k[0]) {
-      case 'r':
-        if (k == "resourceType") {
-          h.resource_type = CopyIfString(kv.value, arena);
-          have_type = kv.value.type() == element_type::STRING;
-        } else if (k == "resourceId") {
-          h.resource_id = CopyIfString(kv.value, arena);
-        } else if (k == "resourceName") {
-          h.resource_name = CopyIfString(kv.value, arena);
+  TypeId type = kNoType;
+  const TypeDesc* td = nullptr;  // the root record, once known
+  PlumbSlot* fields = nullptr;
+  bool restart = false;  // a container came before resourceType: walk again
+  Pending pending[kMaxPending];
+  size_t npending = 0;
+
+  // Decodes a root field of the record (scalar already read, or not).
+  auto field_scalar = [&](std::string_view key, const JScalar& j) {
+    int32_t found = td->FindKey(key);
+    if (found < 0) return;
+    const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
+    if (!fd.used && !fd.required) return;
+    if (!IsScalarKind(t[fd.type].kind)) {
+      restart = true;  // e.g. a JSON string where a record is declared: let Typed do it
+      return;
+    }
+    dc.PushPath({key, -1});
+    fields[found] = PlumbSlot{};
+    if (j.t != JScalar::T::kNull) decode_internal::ConvertScalar(j, t[fd.type], arena, dc, &fields[found]);
+    dc.PopPath();
+  };
+
+  od::object root;
+  if ((err = doc.get_object().get(root))) {
+    r.message = InvalidJson(err);
+    return r;
+  }
+  for (auto fr : root) {
+    od::field f;
+    if ((err = std::move(fr).get(f))) {
+      w.Fail(err);
+      break;
+    }
+    std::string_view key;
+    if (!w.Key(f, &key)) break;
+    HeaderKey hk = ClassifyHeader(key);
+    if (hk == HeaderKey::kNone && have_type && !fields) continue;  // a type no rule reads: skip
+    od::value& v = f.value();
+    od::json_type jt;
+    if ((err = v.type().get(jt))) {
+      w.Fail(err);
+      break;
+    }
+    bool container = jt == od::json_type::array || jt == od::json_type::object;
+    if (container) {
+      if (!have_type) {
+        restart = true;
+        continue;
+      }
+      if (!fields) continue;
+      int32_t found = td->FindKey(key);
+      if (found < 0) continue;
+      const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
+      if (!fd.used && !fd.required) continue;
+      dc.PushPath({key, -1});
+      bool ok = w.Typed(v, fd.type, &fields[found]);
+      dc.PopPath();
+      if (!ok) break;
+      continue;
+    }
+    JScalar j;
+    if (!w.Scalar(v, jt, &j)) break;
+    if (j.t == JScalar::T::kString && hk != HeaderKey::kNone) j.s = arena.Copy(j.s);
+    switch (hk) {
+      case HeaderKey::kResourceType:
+        if (j.t == JScalar::T::kString) {
+          if (have_type && j.s != h.resource_type) {
+            r.message = "conflicting `resourceType` values (\"" + std::string(h.resource_type) + "\" and \"" +
+                        std::string(j.s) + "\")";
+            return r;
+          }
+          if (!have_type) {
+            have_type = true;
+            h.resource_type = j.s;
+            type = roots.Find(h.resource_type);
+            if (type != kNoType && t[type].kind == Kind::kRecord) {
+              td = &t[type];
+              fields = decode_internal::AllocSlots(arena, td->fields.size());
+              for (size_t i = 0; i < npending; ++i) field_scalar(pending[i].key, pending[i].value);
+            }
+          }
         }
         break;
-      case 'a':
-        if (k == "accountId" || k == "awsAccountId") {
-          h.account_id = CopyIfString(kv.value, arena);
-        } else if (k == "awsRegion") {
-          h.region = CopyIfString(kv.value, arena);
-        } else if (k == "arn") {
-          h.arn = CopyIfString(kv.value, arena);
-        }
+      case HeaderKey::kResourceId:
+        h.resource_id = Str(j);
         break;
-      case 'A':
-        if (k == "ARN") h.arn = CopyIfString(kv.value, arena);
+      case HeaderKey::kResourceName:
+        h.resource_name = Str(j);
         break;
-      case 'c':
-        if (k == "configurationItemCaptureTime") {
-          h.capture_time_us = CaptureTime(kv.value);
-        } else if (k == "configurationItemStatus") {
-          h.item_status = CopyIfString(kv.value, arena);
-        }
+      case HeaderKey::kAccountId:
+        h.account_id = Str(j);
         break;
-      default:
+      case HeaderKey::kRegion:
+        h.region = Str(j);
+        break;
+      case HeaderKey::kArn:
+        h.arn = Str(j);
+        break;
+      case HeaderKey::kCaptureTime:
+        h.capture_time_us = CaptureTime(j);
+        break;
+      case HeaderKey::kStatus:
+        h.item_status = Str(j);
+        break;
+      case HeaderKey::kNone:
         break;
     }
+    if (fields) {
+      field_scalar(key, j);
+    } else if (!have_type) {
+      if (npending == kMaxPending) {
+        restart = true;
+      } else {
+        if (j.t == JScalar::T::kString && hk == HeaderKey::kNone) j.s = arena.Copy(j.s);
+        pending[npending++] = {key, j};
+      }
+    }
+  }
+  // Anything after the root object (current_location() fails only at the end).
+  const char* trailing = nullptr;
+  if (w.error == simdjson::SUCCESS && doc.current_location().get(trailing) == simdjson::SUCCESS)
+    w.Fail(simdjson::TRAILING_CONTENT);
+  if (w.error != simdjson::SUCCESS) {
+    r.message = InvalidJson(w.error);
+    return r;
   }
   if (!have_type) {
     r.message = "not a configuration item: no string `resourceType`";
     return r;
   }
-  TypeId type = roots.Find(h.resource_type);
   if (type == kNoType) {
-    r.status = ItemStatus::kSkipped;  // no rule reads this type: do not decode
+    r.status = ItemStatus::kSkipped;  // no rule reads this type: not decoded
     return r;
   }
-  dc.path_len = 0;
-  dc.depth = 0;
-  dc.string_level = 0;
-  Decode(root, t, type, arena, &r.root, dc);
-  const TypeDesc& td = t[type];
-  if (r.root.tag == PLUMB_RECORD) {
-    auto* fields = reinterpret_cast<const PlumbSlot*>(r.root.bits);
-    for (size_t i = 0; i < td.fields.size(); ++i) {
-      if (td.fields[i].required && fields[i].tag == PLUMB_ABSENT) {
-        r.message = "required field `" + td.fields[i].name + "` is missing or does not convert";
-        r.root = PlumbSlot{};
-        return r;
+  if (t[type].kind != Kind::kRecord) {
+    // A rule over the whole CI as dynamic json: the DOM decoder builds it.
+    dc.path_len = 0;
+    dc.depth = 0;
+    auto derr = decode_internal::DecodeDomText(json, scratch->doc, &t, type, arena, &r.root, dc);
+    if (derr) {
+      r.message = InvalidJson(derr);
+      return r;
+    }
+    r.status = ItemStatus::kOk;
+    return r;
+  }
+  if (restart) {
+    // Rare: a container (or a JSON string to decode as one) came before
+    // resourceType. Walk the root again now that its type is known.
+    std::memset(static_cast<void*>(fields), 0, sizeof(PlumbSlot) * td->fields.size());
+    doc.rewind();
+    od::object again;
+    if ((err = doc.get_object().get(again))) {
+      r.message = InvalidJson(err);
+      return r;
+    }
+    for (auto fr : again) {
+      od::field f;
+      if ((err = std::move(fr).get(f))) {
+        w.Fail(err);
+        break;
       }
+      std::string_view key;
+      if (!w.Key(f, &key)) break;
+      int32_t found = td->FindKey(key);
+      if (found < 0) continue;
+      const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
+      if (!fd.used && !fd.required) continue;
+      dc.PushPath({key, -1});
+      bool ok = w.Typed(f.value(), fd.type, &fields[found]);
+      dc.PopPath();
+      if (!ok) break;
+    }
+    if (w.error != simdjson::SUCCESS) {
+      r.message = InvalidJson(w.error);
+      return r;
     }
   }
+  for (size_t i = 0; i < td->fields.size(); ++i) {
+    if (td->fields[i].required && fields[i].tag == PLUMB_ABSENT) {
+      r.message = "required field `" + td->fields[i].name + "` is missing or does not convert";
+      return r;
+    }
+  }
+  SetAggregate(PLUMB_RECORD, fields, td->fields.size(), &r.root);
   r.status = ItemStatus::kOk;
   return r;
 }

@@ -167,6 +167,77 @@ TEST_CASE("DecodeCi: errors") {
   }
 }
 
+TEST_CASE("DecodeCi: the on-demand walk (key order, validation of what is read, JSON in strings)") {
+  CiFixture f;
+  SUBCASE("resourceType after the configuration: the walk starts over, nothing is lost") {
+    ItemResult r = f.Run(R"({"configuration": {"groupId": "sg-9", "ipPermissions": [{"fromPort": 22}]},
+      "tags": {"Owner": "team-a"}, "resourceId": "sg-9", "resourceType": "AWS::EC2::SecurityGroup"})");
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    CHECK(Str(At(At(r.root, kConfiguration), 0)) == "sg-9");
+    CHECK(Int(At(At(At(At(r.root, kConfiguration), 3), 0), 1)) == 22);
+    CHECK(At(r.root, kTags).len == 1);
+    CHECK(Str(At(r.root, kResourceId)) == "sg-9");
+  }
+  SUBCASE("scalars before resourceType wait for the root type (AWS's own key order)") {
+    ItemResult r = f.Run(R"({"version": "1.3", "configurationItemCaptureTime": "2024-03-09T08:59:59.139Z",
+      "configurationStateId": 1549956556288, "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1"})");
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    CHECK(Str(At(r.root, kVersion)) == "1.3");
+    CHECK(Str(At(r.root, kStateId)) == "1549956556288");
+    CHECK(static_cast<int64_t>(At(r.root, kCaptureTime).bits) == 1709974799139000);
+  }
+  SUBCASE("a syntax error in a value that is read is an error") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",
+      "configuration": {"ipPermissions": [{"fromPort": 22,}]}})");
+    CHECK(r.status == ItemStatus::kError);
+    CHECK(r.message.rfind("invalid JSON: ", 0) == 0);
+    ItemResult r2 = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {"groupId": tru}})");
+    CHECK(r2.status == ItemStatus::kError);
+  }
+  SUBCASE("a syntax error inside a subtree no rule reads is not looked at (documented)") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",
+      "configurationItemMD5Hash": [1,,2], "configuration": {"groupId": "sg-1"}})");
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    CHECK(Str(At(At(r.root, kConfiguration), 0)) == "sg-1");
+  }
+  SUBCASE("keys of the root and of records read are checked, and nothing may follow the root") {
+    CHECK(f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",})").status ==
+          ItemStatus::kError);
+    CHECK(f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1"} {"x": 1})").status ==
+          ItemStatus::kError);
+    CHECK(f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {"groupId" "x"}})")
+              .status == ItemStatus::kError);
+  }
+  SUBCASE("two different resourceType values are an error, not a guess") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",
+      "resourceType": "AWS::S3::Bucket"})");
+    CHECK(r.status == ItemStatus::kError);
+    CHECK(r.message.find("conflicting `resourceType`") != std::string::npos);
+  }
+  SUBCASE("keys with escapes are matched unescaped") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resource\u0049d": "sg-7"})");
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    CHECK(Str(At(r.root, kResourceId)) == "sg-7");
+  }
+  SUBCASE("JSON in a string that is not JSON after all: absent with a warning, the item still judged") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::S3::Bucket", "resourceId": "b-1",
+      "supplementaryConfiguration": {"BucketPolicy": {"policyText": "{\"Statement\": [1,,]}"}}})");
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    CHECK(Str(At(r.root, kResourceId)) == "b-1");
+    CHECK(f.warnings.count >= 1);
+  }
+  SUBCASE("a number beyond int64/float64 at a read path: absent, the warning names the path") {
+    ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",
+      "configuration": {"ipPermissions": [{"fromPort": 1e400, "toPort": 22}]}})");
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    const PlumbSlot& p = At(At(At(r.root, kConfiguration), 3), 0);
+    CHECK(At(p, 1).tag == PLUMB_ABSENT);
+    CHECK(Int(At(p, 2)) == 22);
+    REQUIRE(f.warnings.samples.size() == 1);
+    CHECK(f.warnings.samples[0].find("configuration.ipPermissions[0].fromPort") == 0);
+  }
+}
+
 TEST_CASE("DecodeCi: integers beyond 64 bits at a typed int path") {
   CiFixture f;
   ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",

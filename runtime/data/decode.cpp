@@ -6,35 +6,35 @@
 // steady-state parsing does not allocate.
 #include "plumb/decode.h"
 
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 
+#include "decode_internal.h"
 #include "plumb/builtins.h"
 #include "plumb/context.h"
 
 namespace plumb::rt {
-namespace {
+namespace decode_internal {
 
-using simdjson::dom::element;
-using simdjson::dom::element_type;
-
-const char* JsonTypeName(element_type t) {
+const char* JsonTypeName(JScalar::T t) {
   switch (t) {
-    case element_type::ARRAY:
+    case JScalar::T::kArray:
       return "list";
-    case element_type::OBJECT:
+    case JScalar::T::kObject:
       return "object";
-    case element_type::INT64:
-    case element_type::UINT64:
+    case JScalar::T::kInt:
+    case JScalar::T::kUint:
       return "int";
-    case element_type::DOUBLE:
+    case JScalar::T::kDouble:
       return "float";
-    case element_type::STRING:
+    case JScalar::T::kString:
       return "string";
-    case element_type::BOOL:
+    case JScalar::T::kBool:
       return "bool";
-    case element_type::NULL_VALUE:
+    case JScalar::T::kNull:
       return "null";
   }
   return "?";
@@ -70,6 +70,13 @@ const char* KindName(Kind k) {
   return "?";
 }
 
+}  // namespace decode_internal
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
 inline void SetAbsent(PlumbSlot* o) { *o = PlumbSlot{}; }
 
 inline void SetString(Arena& arena, std::string_view s, PlumbSlot* o) {
@@ -95,12 +102,6 @@ inline void SetAggregate(uint32_t tag, const PlumbSlot* items, size_t n, PlumbSl
   o->tag = tag;
   o->len = static_cast<uint32_t>(n);
   o->bits = reinterpret_cast<uint64_t>(items);
-}
-
-PlumbSlot* AllocSlots(Arena& arena, size_t n) {
-  auto* p = arena.AllocArray<PlumbSlot>(n);
-  std::memset(p, 0, sizeof(PlumbSlot) * (n ? n : 1));
-  return p;
 }
 
 size_t CountArray(simdjson::dom::array a) {
@@ -140,16 +141,6 @@ bool IsUrlEncodedJson(std::string_view s) {
   return s.size() >= 3 && (IEquals(s.substr(0, 3), "%7B") || IEquals(s.substr(0, 3), "%5B"));
 }
 
-// A string is worth parsing as JSON only if it starts like an object or list;
-// everything else stays a string (or a lone value) without a parse attempt.
-bool LooksLikeJson(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
-  if (i == s.size()) return false;
-  if (s[i] == '{' || s[i] == '[') return true;
-  return IsUrlEncodedJson(s.substr(i));
-}
-
 std::string Snippet(std::string_view s) {
   std::string out = "\"";
   size_t n = s.size() < 48 ? s.size() : 48;
@@ -178,20 +169,35 @@ PlumbSlot StringSlot(std::string_view s) {
   return p;
 }
 
-void NumberText(element v, char* buf, size_t cap, std::string_view* out) {
+using decode_internal::JScalar;
+
+bool IsNumber(JScalar::T t) { return t == JScalar::T::kInt || t == JScalar::T::kUint || t == JScalar::T::kDouble; }
+
+void NumberText(const JScalar& v, char* buf, size_t cap, std::string_view* out) {
   std::to_chars_result r{};
-  switch (v.type()) {
-    case element_type::INT64:
-      r = std::to_chars(buf, buf + cap, v.get_int64().value_unsafe());
+  switch (v.t) {
+    case JScalar::T::kInt:
+      r = std::to_chars(buf, buf + cap, v.i);
       break;
-    case element_type::UINT64:
-      r = std::to_chars(buf, buf + cap, v.get_uint64().value_unsafe());
+    case JScalar::T::kUint:
+      r = std::to_chars(buf, buf + cap, v.u);
       break;
     default:
-      r = std::to_chars(buf, buf + cap, v.get_double().value_unsafe());
+      r = std::to_chars(buf, buf + cap, v.d);
       break;
   }
   *out = std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+double NumberAsDouble(const JScalar& v) {
+  switch (v.t) {
+    case JScalar::T::kInt:
+      return static_cast<double>(v.i);
+    case JScalar::T::kUint:
+      return static_cast<double>(v.u);
+    default:
+      return v.d;
+  }
 }
 
 bool DoubleToInt(double d, int64_t* out) {
@@ -210,22 +216,199 @@ bool EpochToMicros(double x, int64_t* out) {
   return true;
 }
 
-double NumberAsDouble(element v) {
+JScalar FromElement(element v) {
+  JScalar j;
   switch (v.type()) {
+    case element_type::ARRAY:
+      j.t = JScalar::T::kArray;
+      break;
+    case element_type::OBJECT:
+      j.t = JScalar::T::kObject;
+      break;
     case element_type::INT64:
-      return static_cast<double>(v.get_int64().value_unsafe());
+      j.t = JScalar::T::kInt;
+      j.i = v.get_int64().value_unsafe();
+      break;
     case element_type::UINT64:
-      return static_cast<double>(v.get_uint64().value_unsafe());
-    default:
-      return v.get_double().value_unsafe();
+      j.t = JScalar::T::kUint;
+      j.u = v.get_uint64().value_unsafe();
+      break;
+    case element_type::DOUBLE:
+      j.t = JScalar::T::kDouble;
+      j.d = v.get_double().value_unsafe();
+      break;
+    case element_type::STRING:
+      j.t = JScalar::T::kString;
+      j.s = v.get_string().value_unsafe();
+      break;
+    case element_type::BOOL:
+      j.t = JScalar::T::kBool;
+      j.b = v.get_bool().value_unsafe();
+      break;
+    case element_type::NULL_VALUE:
+      j.t = JScalar::T::kNull;
+      break;
   }
-}
-
-bool IsNumber(element_type t) {
-  return t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE;
+  return j;
 }
 
 bool IsScalar(element_type t) { return t != element_type::ARRAY && t != element_type::OBJECT; }
+
+}  // namespace
+
+namespace decode_internal {
+
+PlumbSlot* AllocSlots(Arena& arena, size_t n) {
+  auto* p = arena.AllocArray<PlumbSlot>(n);
+  std::memset(p, 0, sizeof(PlumbSlot) * (n ? n : 1));
+  return p;
+}
+
+// A string is worth parsing as JSON only if it starts like an object or list;
+// everything else stays a string (or a lone value) without a parse attempt.
+bool LooksLikeJson(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  if (i == s.size()) return false;
+  if (s[i] == '{' || s[i] == '[') return true;
+  return IsUrlEncodedJson(s.substr(i));
+}
+
+bool Mismatch(Kind want, const JScalar& v, DecodeContext& dc, PlumbSlot* out) {
+  SetAbsent(out);
+  if (dc.warnings && dc.warnings->samples.size() >= DecodeWarnings::kMaxSamples) {
+    ++dc.warnings->count;  // counted, but nobody will read the text
+  } else if (dc.warnings) {
+    std::string msg = std::string("expected ") + KindName(want) + ", got " + JsonTypeName(v.t);
+    if (v.t == JScalar::T::kString) msg += " " + Snippet(v.s);
+    dc.Warn(msg);
+  }
+  return false;
+}
+
+bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeContext& dc, PlumbSlot* out) {
+  JScalar::T jt = v.t;
+  switch (td.kind) {
+    case Kind::kBool:
+      if (jt == JScalar::T::kBool) {
+        SetInt(v.b ? 1 : 0, out, PLUMB_BOOL);
+        return true;
+      }
+      if (jt == JScalar::T::kString && (IEquals(v.s, "true") || IEquals(v.s, "false"))) {
+        SetInt(IEquals(v.s, "true") ? 1 : 0, out, PLUMB_BOOL);
+        return true;
+      }
+      return Mismatch(td.kind, v, dc, out);
+
+    case Kind::kInt: {
+      int64_t i;
+      if (jt == JScalar::T::kInt) {
+        SetInt(v.i, out);
+        return true;
+      }
+      if (jt == JScalar::T::kDouble && DoubleToInt(v.d, &i)) {
+        SetInt(i, out);
+        return true;
+      }
+      if (jt == JScalar::T::kString) {
+        const char* b = v.s.data();
+        const char* e = b + v.s.size();
+        if (b != e && *b == '+') ++b;
+        auto r = std::from_chars(b, e, i);
+        if (r.ec == std::errc() && r.ptr == e && b != e) {
+          SetInt(i, out);
+          return true;
+        }
+      }
+      if (jt == JScalar::T::kUint || jt == JScalar::T::kDouble) {
+        SetAbsent(out);
+        char buf[40];
+        std::string_view txt;
+        NumberText(v, buf, sizeof buf, &txt);
+        dc.Warn("expected int, got " + std::string(txt) + " (not a 64-bit integer)");
+        return false;
+      }
+      return Mismatch(td.kind, v, dc, out);
+    }
+
+    case Kind::kFloat:
+      if (IsNumber(jt)) {
+        SetFloat(NumberAsDouble(v), out);
+        return true;
+      }
+      if (jt == JScalar::T::kString) {
+        double d;
+        auto r = std::from_chars(v.s.data(), v.s.data() + v.s.size(), d);
+        if (r.ec == std::errc() && r.ptr == v.s.data() + v.s.size() && !v.s.empty()) {
+          SetFloat(d, out);
+          return true;
+        }
+      }
+      return Mismatch(td.kind, v, dc, out);
+
+    case Kind::kString:
+      if (jt == JScalar::T::kString) {
+        SetString(arena, v.s, out);
+        return true;
+      }
+      if (IsNumber(jt)) {
+        // configurationStateId: a string in CI 1.2, a number in 1.3.
+        char buf[40];
+        std::string_view txt;
+        NumberText(v, buf, sizeof buf, &txt);
+        SetString(arena, txt, out);
+        return true;
+      }
+      if (jt == JScalar::T::kBool) {
+        SetString(arena, v.b ? "true" : "false", out);
+        return true;
+      }
+      return Mismatch(td.kind, v, dc, out);
+
+    case Kind::kTimestamp:
+    case Kind::kDuration:
+    case Kind::kIp:
+    case Kind::kCidr: {
+      if (jt == JScalar::T::kString) {
+        PlumbSlot in = StringSlot(v.s);  // parsers copy what they keep
+        PlumbCtx ctx = MakeCtx(arena, dc.scratch);
+        switch (td.kind) {
+          case Kind::kTimestamp:
+            plumb_parse_timestamp(&in, out);
+            break;
+          case Kind::kDuration:
+            plumb_parse_duration(&in, out);
+            break;
+          case Kind::kIp:
+            plumb_parse_ip(&ctx, &in, out);
+            break;
+          default:
+            plumb_parse_cidr(&ctx, &in, out);
+            break;
+        }
+        if (out->tag != PLUMB_ABSENT) return true;
+        return Mismatch(td.kind, v, dc, out);
+      }
+      if (td.kind == Kind::kTimestamp && IsNumber(jt)) {
+        int64_t us;
+        if (EpochToMicros(NumberAsDouble(v), &us)) {
+          SetInt(us, out, PLUMB_TIMESTAMP);
+          return true;
+        }
+      }
+      return Mismatch(td.kind, v, dc, out);
+    }
+    default:
+      return Mismatch(td.kind, v, dc, out);
+  }
+}
+
+}  // namespace decode_internal
+
+namespace {
+
+using decode_internal::AllocSlots;
+using decode_internal::LooksLikeJson;
 
 class Decoder {
  public:
@@ -251,15 +434,7 @@ class Decoder {
   };
 
   bool Mismatch(Kind want, element v, PlumbSlot* out) {
-    SetAbsent(out);
-    if (dc_.warnings && dc_.warnings->samples.size() >= DecodeWarnings::kMaxSamples) {
-      ++dc_.warnings->count;  // counted, but nobody will read the text
-    } else if (dc_.warnings) {
-      std::string msg = std::string("expected ") + KindName(want) + ", got " + JsonTypeName(v.type());
-      if (v.type() == element_type::STRING) msg += " " + Snippet(v.get_string().value_unsafe());
-      dc_.Warn(msg);
-    }
-    return false;
+    return decode_internal::Mismatch(want, FromElement(v), dc_, out);
   }
   bool DepthExceeded(PlumbSlot* out) {
     SetAbsent(out);
@@ -311,126 +486,7 @@ bool Decoder::Typed(element v, TypeId type, PlumbSlot* out) {
 }
 
 bool Decoder::Scalar(element v, const TypeDesc& td, PlumbSlot* out) {
-  element_type jt = v.type();
-  switch (td.kind) {
-    case Kind::kBool:
-      if (jt == element_type::BOOL) {
-        SetInt(v.get_bool().value_unsafe() ? 1 : 0, out, PLUMB_BOOL);
-        return true;
-      }
-      if (jt == element_type::STRING) {
-        std::string_view s = v.get_string().value_unsafe();
-        if (IEquals(s, "true") || IEquals(s, "false")) {
-          SetInt(IEquals(s, "true") ? 1 : 0, out, PLUMB_BOOL);
-          return true;
-        }
-      }
-      return Mismatch(td.kind, v, out);
-
-    case Kind::kInt: {
-      int64_t i;
-      if (jt == element_type::INT64) {
-        SetInt(v.get_int64().value_unsafe(), out);
-        return true;
-      }
-      if (jt == element_type::DOUBLE && DoubleToInt(v.get_double().value_unsafe(), &i)) {
-        SetInt(i, out);
-        return true;
-      }
-      if (jt == element_type::STRING) {
-        std::string_view s = v.get_string().value_unsafe();
-        const char* b = s.data();
-        const char* e = b + s.size();
-        if (b != e && *b == '+') ++b;
-        auto r = std::from_chars(b, e, i);
-        if (r.ec == std::errc() && r.ptr == e && b != e) {
-          SetInt(i, out);
-          return true;
-        }
-      }
-      if (jt == element_type::UINT64 || jt == element_type::DOUBLE) {
-        SetAbsent(out);
-        char buf[40];
-        std::string_view txt;
-        NumberText(v, buf, sizeof buf, &txt);
-        dc_.Warn("expected int, got " + std::string(txt) + " (not a 64-bit integer)");
-        return false;
-      }
-      return Mismatch(td.kind, v, out);
-    }
-
-    case Kind::kFloat:
-      if (IsNumber(jt)) {
-        SetFloat(NumberAsDouble(v), out);
-        return true;
-      }
-      if (jt == element_type::STRING) {
-        std::string_view s = v.get_string().value_unsafe();
-        double d;
-        auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-        if (r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty()) {
-          SetFloat(d, out);
-          return true;
-        }
-      }
-      return Mismatch(td.kind, v, out);
-
-    case Kind::kString:
-      if (jt == element_type::STRING) {
-        SetString(arena_, v.get_string().value_unsafe(), out);
-        return true;
-      }
-      if (IsNumber(jt)) {
-        // configurationStateId: a string in CI 1.2, a number in 1.3.
-        char buf[40];
-        std::string_view txt;
-        NumberText(v, buf, sizeof buf, &txt);
-        SetString(arena_, txt, out);
-        return true;
-      }
-      if (jt == element_type::BOOL) {
-        SetString(arena_, v.get_bool().value_unsafe() ? "true" : "false", out);
-        return true;
-      }
-      return Mismatch(td.kind, v, out);
-
-    case Kind::kTimestamp:
-    case Kind::kDuration:
-    case Kind::kIp:
-    case Kind::kCidr: {
-      if (jt == element_type::STRING) {
-        std::string_view s = v.get_string().value_unsafe();
-        PlumbSlot in = StringSlot(s);  // parsers copy what they keep
-        PlumbCtx ctx = MakeCtx(arena_, dc_.scratch);
-        switch (td.kind) {
-          case Kind::kTimestamp:
-            plumb_parse_timestamp(&in, out);
-            break;
-          case Kind::kDuration:
-            plumb_parse_duration(&in, out);
-            break;
-          case Kind::kIp:
-            plumb_parse_ip(&ctx, &in, out);
-            break;
-          default:
-            plumb_parse_cidr(&ctx, &in, out);
-            break;
-        }
-        if (out->tag != PLUMB_ABSENT) return true;
-        return Mismatch(td.kind, v, out);
-      }
-      if (td.kind == Kind::kTimestamp && IsNumber(jt)) {
-        int64_t us;
-        if (EpochToMicros(NumberAsDouble(v), &us)) {
-          SetInt(us, out, PLUMB_TIMESTAMP);
-          return true;
-        }
-      }
-      return Mismatch(td.kind, v, out);
-    }
-    default:
-      return Mismatch(td.kind, v, out);
-  }
+  return decode_internal::ConvertScalar(FromElement(v), td, arena_, dc_, out);
 }
 
 bool Decoder::List(element v, const TypeDesc& td, PlumbSlot* out) {
@@ -518,7 +574,7 @@ bool Decoder::Map(element v, const TypeDesc& td, PlumbSlot* out) {
         }
       }
       if (!have_key) {
-        dc_.Warn(std::string("expected {key, value} map entry, got ") + JsonTypeName(e.type()));
+        dc_.Warn(std::string("expected {key, value} map entry, got ") + decode_internal::JsonTypeName(FromElement(e).t));
         continue;
       }
       PlumbSlot* vs = &pairs[2 * k + 1];
@@ -755,5 +811,82 @@ bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Aren
   (void)ok;
   return true;
 }
+
+namespace decode_internal {
+
+std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced) {
+  std::string out;
+  out.reserve(in.size());
+  bool in_str = false;
+  for (size_t i = 0; i < in.size();) {
+    char c = in[i];
+    if (in_str) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < in.size())
+        out.push_back(in[++i]);
+      else if (c == '"')
+        in_str = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      in_str = true;
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i + 1;
+      while (j < in.size() && (std::isdigit(static_cast<unsigned char>(in[j])) || in[j] == '.' ||
+                               in[j] == 'e' || in[j] == 'E' || in[j] == '+' || in[j] == '-'))
+        ++j;
+      std::string tok(in.substr(i, j - i));
+      size_t digits = 0;
+      for (char d : tok)
+        if (d == '.' || d == 'e' || d == 'E')
+          break;
+        else if (std::isdigit(static_cast<unsigned char>(d)))
+          ++digits;
+      double v = std::strtod(tok.c_str(), nullptr);
+      bool int_too_big = digits > 19 && tok.find_first_of(".eE") == std::string::npos;
+      if (int_too_big || !std::isfinite(v)) {
+        out += "null";
+        ++*replaced;
+      } else {
+        out += tok;
+      }
+      i = j;
+      continue;
+    }
+    out.push_back(c);
+    ++i;
+  }
+  return out;
+}
+
+simdjson::error_code DecodeDomText(std::string_view text, simdjson::dom::parser& dom, const TypeTable* t,
+                                   TypeId type, Arena& arena, PlumbSlot* out, DecodeContext& dc) {
+  SetAbsent(out);
+  element root;
+  auto err = dom.parse(text.data(), text.size(), false).get(root);
+  if (err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE) {
+    // A number beyond int64 and double range (simdjson refuses the whole
+    // text): it reads as absent, like any value that does not convert.
+    size_t replaced = 0;
+    std::string fixed = ReplaceHugeNumbers(text, &replaced);
+    if (replaced) {
+      for (size_t i = 0; i < replaced; ++i)
+        dc.Warn("a number beyond the range of int64 and float64 reads as absent");
+      // realloc_if_needed: the parser copies `fixed`, which dies here.
+      err = dom.parse(fixed.data(), fixed.size(), true).get(root);
+    }
+  }
+  if (err != simdjson::SUCCESS) return err;
+  Decoder d(t, arena, dc);
+  d.Typed(root, t ? type : kNoType, out);
+  return simdjson::SUCCESS;
+}
+
+}  // namespace decode_internal
 
 }  // namespace plumb::rt

@@ -14,6 +14,11 @@
 //   they are never absent.
 // - Fields with FieldDesc::used == false and keys not in the schema are skipped
 //   without being looked at. Duplicate keys: the last one wins.
+// - Validation (DecodeCi): the whole text is checked for UTF-8, string syntax,
+//   bracket structure and trailing content; every record the decoder enters is
+//   checked key by key and every value it decodes is checked fully; a syntax
+//   error inside a subtree no rule reads is not reported (simdjson on-demand
+//   skips it; docs/decisions.md).
 // - Lossless conversions are applied silently: "22" -> int, number -> string,
 //   "true" -> bool, 22.0 -> int, number -> timestamp (epoch seconds below 1e11,
 //   else milliseconds), string -> timestamp/ip/cidr/duration (builtins.h
@@ -60,22 +65,31 @@ struct DecodeWarnings {
   }
 };
 
-// Per-thread parsing state: a DOM parser for the CI document itself and one
-// parser per level of JSON-inside-a-string (a DOM element dies with its
-// parser's next parse, and a string inside a string must not clobber the
-// outer document while it is still being walked). Create one per worker
-// thread; never share. Cheap to keep, expensive to create per item.
+// Per-thread parsing state: an on-demand parser for the CI document itself,
+// a DOM parser for the subtrees of it that are decoded as lists, maps or json
+// (one at a time), and one DOM parser per level of JSON-inside-a-string (a DOM
+// element dies with its parser's next parse, and a string inside a string must
+// not clobber the outer document while it is still being walked). Create one
+// per worker thread; never share. Cheap to keep, expensive to create per item.
 struct JsonScratch {
   static constexpr int kMaxStringLevels = 8;  // JSON in a string in a string ...
 
-  simdjson::dom::parser doc{};  // the CI document (DecodeCi); {}: clang needs direct-init (explicit ctor)
+  simdjson::ondemand::parser od{};  // the CI document (DecodeCi)
+  simdjson::dom::parser doc{};      // subtrees of it; {}: clang needs direct-init (explicit ctor)
   // Level i parses JSON found in strings at nesting level i (created lazily).
   std::unique_ptr<simdjson::dom::parser> levels[kMaxStringLevels];
   std::string buffers[kMaxStringLevels];  // padded copies of the string text
 
+  // On-demand parsers for JSON in strings walked by DecodeCi (level i, lazily).
+  std::unique_ptr<simdjson::ondemand::parser> od_levels[kMaxStringLevels];
+
   simdjson::dom::parser& Level(int i) {
     if (!levels[i]) levels[i] = std::make_unique<simdjson::dom::parser>();
     return *levels[i];
+  }
+  simdjson::ondemand::parser& OdLevel(int i) {
+    if (!od_levels[i]) od_levels[i] = std::make_unique<simdjson::ondemand::parser>();
+    return *od_levels[i];
   }
   // A JsonScratch for the calling thread, for helpers handed a PlumbCtx with
   // json == nullptr.

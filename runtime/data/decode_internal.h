@@ -1,0 +1,62 @@
+// Internal to runtime/data: what the DOM decoder (decode.cpp) and the
+// on-demand CI walker (decode_od.cpp) share, so a conversion rule is written
+// once whichever simdjson API produced the value.
+//
+// Contract: the same as decode.h. ConvertScalar applies the lossless
+// conversions of decode.h to one JSON scalar (or reports a container where a
+// scalar kind is declared); it writes *out (PLUMB_ABSENT on failure), adds one
+// warning to dc on failure and returns false then. Strings in a JScalar are
+// borrowed for the call only: what is kept is copied into the Arena.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "plumb/arena.h"
+#include "plumb/decode.h"
+#include "plumb/types.h"
+#include "plumb/value.h"
+
+namespace plumb::rt::decode_internal {
+
+// One JSON value as far as scalar conversion cares.
+struct JScalar {
+  enum class T : uint8_t { kNull, kBool, kInt, kUint, kDouble, kString, kArray, kObject };
+  T t = T::kNull;
+  bool b = false;
+  int64_t i = 0;
+  uint64_t u = 0;
+  double d = 0;
+  std::string_view s;  // kString: the unescaped text
+};
+
+const char* JsonTypeName(JScalar::T t);
+const char* KindName(Kind k);
+
+// Converts `v` to the scalar kind of `td` (kBool ... kCidr).
+bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeContext& dc, PlumbSlot* out);
+
+// "expected <want>, got <json type> [\"snippet\"]" at the current path; *out absent.
+bool Mismatch(Kind want, const JScalar& v, DecodeContext& dc, PlumbSlot* out);
+
+// A string worth parsing as JSON: starts (after blanks) with { or [ or their
+// URL encodings %7B / %5B.
+bool LooksLikeJson(std::string_view s);
+
+// `n` zeroed slots in the arena (at least one, so the pointer is never null).
+PlumbSlot* AllocSlots(Arena& arena, size_t n);
+
+// Replaces number tokens (outside strings) that simdjson cannot represent
+// (integers of more than 19 digits that are not valid doubles either, and
+// exponents beyond double range) with `null`; *replaced counts them.
+std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced);
+
+// Parses `text` (readable for SIMDJSON_PADDING bytes past its end) with the
+// scratch DOM parser `dom` and decodes it as `type` (kNoType: dynamic json).
+// Numbers beyond int64/float64 read as absent with a warning, as in DecodeCi.
+// Returns the simdjson error when the text is not valid JSON (*out absent).
+simdjson::error_code DecodeDomText(std::string_view text, simdjson::dom::parser& dom, const TypeTable* t,
+                                   TypeId type, Arena& arena, PlumbSlot* out, DecodeContext& dc);
+
+}  // namespace plumb::rt::decode_internal
