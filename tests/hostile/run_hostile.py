@@ -4,19 +4,35 @@ naming the file and the item, the rest of the batch is still evaluated, the
 process never crashes or hangs, and wrong JSON types at typed paths read as
 absent (counted as warnings) or convert when lossless.
 
+Also the rule side: 10k-deep and 20k-long expressions, a 1 MB string literal
+and a 100k-element list literal compile (or are refused with P0104) in bounded
+time, never a stack overflow. Large sources are generated here, not committed.
+
 Usage: python3 tests/hostile/run_hostile.py --plumb build/compiler/plumb
-Ends with `N passed, M failed`.
+Ends with `N passed, M failed` (plus `K expected failures` for the known bugs
+listed in EXPECTED_FAILURES, each printed as XFAIL; they do not fail the run).
 """
 import argparse
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-passed = failed = 0
+passed = failed = xfailed = 0
+
+# Known bugs in code this suite does not own: check name -> what goes wrong.
+# A listed check that fails prints XFAIL; one that passes prints XPASS (remove it here).
+EXPECTED_FAILURES = {
+    "rule 2000-element list of non-constant items: no signal, bounded time and memory":
+        "codegen stores each slot of a non-constant list literal separately and the O2 pipeline is superlinear "
+        "on that (2000 items: ~70 s, 1.8 GB); constant lists and maps are one constant array since the fix",
+    "rule 2000-element list of non-constant items: compiled and evaluated": "same as above (killed at the time limit)",
+}
 
 RULES = """
 rule vol_encrypted for AWS::EC2::Volume {
@@ -33,12 +49,59 @@ rule sg_ssh for AWS::EC2::SecurityGroup {
 
 
 def check(name, cond, detail=""):
-    global passed, failed
+    global passed, failed, xfailed
+    if name in EXPECTED_FAILURES:
+        if cond:
+            passed += 1
+            print(f"XPASS {name} (remove it from EXPECTED_FAILURES)")
+        else:
+            xfailed += 1
+            print(f"XFAIL {name}: {EXPECTED_FAILURES[name]}\n  {str(detail)[:500]}")
+        return
     if cond:
         passed += 1
     else:
         failed += 1
         print(f"FAIL {name}\n  {str(detail)[:2000]}")
+
+
+class Run:
+    """One child process: exit code (negative = signal), output, wall time, peak RSS."""
+
+    def __init__(self, rc, out, err, secs, maxrss_mb, timed_out):
+        self.rc, self.out, self.err, self.secs, self.maxrss_mb, self.timed_out = rc, out, err, secs, maxrss_mb, timed_out
+
+    def records(self):
+        return [json.loads(l) for l in self.out.splitlines() if l.strip()]
+
+    def __repr__(self):
+        return (f"rc={self.rc} {self.secs:.1f}s {self.maxrss_mb:.0f}MB timed_out={self.timed_out} "
+                f"stderr={self.err[:600]!r}")
+
+
+def run_measured(cmd, timeout, preexec_fn=None):
+    """Runs cmd from the repository root; kills it after `timeout` s. The peak
+    RSS comes from wait4's rusage of this child alone."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT, preexec_fn=preexec_fn)
+        timed_out = False
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - t0 > timeout:
+                timed_out = True
+                p.kill()
+                pid, status, ru = os.wait4(p.pid, 0)
+                break
+            time.sleep(0.01)
+        secs = time.monotonic() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(p.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                   secs, ru.ru_maxrss / 1024.0, timed_out)
 
 
 def volume(i, **conf):
@@ -58,11 +121,205 @@ def run(plumb, rules, inputs, *extra, timeout=120):
     return p.returncode, recs, p.stderr.decode("utf-8", "replace")
 
 
+MB = 1 << 20
+KMS_RULE = """
+rule vol_kms_short for AWS::EC2::Volume {
+  check (configuration.kmsKeyId ?? "").length < 1000 else "kms key id of {(configuration.kmsKeyId ?? "").length} bytes"
+}
+"""
+
+
+def huge_string_cases(plumb, d):
+    """A 100 MB string inside one CI: refused under the default 64 MiB limit
+    (naming the limit), evaluated under --max-item-bytes 200 MiB; the
+    neighbours are evaluated either way; time and memory stay bounded."""
+    rules = os.path.join(d, "kms.plumb")
+    with open(rules, "w") as f:
+        f.write(KMS_RULE)
+    big_conf = volume(701, kmsKeyId="k" * (100 * MB))
+    nd = os.path.join(d, "huge.ndjson")
+    single = os.path.join(d, "huge.json")
+    with open(nd, "w") as f:
+        f.write(json.dumps(volume(700)) + "\n" + json.dumps(big_conf) + "\n" + json.dumps(volume(702)) + "\n")
+    with open(single, "w") as f:
+        f.write(json.dumps(big_conf))
+    del big_conf
+    base = [plumb, "run", rules, "--format", "ndjson", "--now", "2024-06-01T00:00:00Z", "--threads", "1", "--input"]
+    for label, path in (("ndjson", nd), ("json", single)):
+        r = run_measured(base + [path], timeout=60)
+        recs = r.records() if not r.timed_out else []
+        errors = [x for x in recs if "error" in x]
+        check(f"100MB {label} default limit: bounded time and memory",
+              not r.timed_out and r.secs < 30 and r.maxrss_mb < 1536, r)
+        check(f"100MB {label} default limit: exit 3", r.rc == 3, r)
+        want_loc = "line 2" if label == "ndjson" else ""
+        check(f"100MB {label} default limit: refused, naming file, item and the 64 MiB limit",
+              any(e.get("source") == path and e.get("locator", "").startswith(want_loc) and "64 MiB" in e["error"]
+                  for e in errors), errors)
+        if label == "ndjson":
+            ids = {x.get("resourceId") for x in recs if "rule" in x}
+            check("100MB ndjson default limit: neighbours evaluated",
+                  {f"vol-{700:017x}", f"vol-{702:017x}"} <= ids, ids)
+        r = run_measured(base + [path, "--max-item-bytes", str(200 * MB)], timeout=60)
+        recs = r.records() if not r.timed_out else []
+        v = {x["resourceId"]: x for x in recs if "rule" in x}
+        check(f"100MB {label} --max-item-bytes 200MiB: bounded time and memory (< 1.5 GB)",
+              not r.timed_out and r.secs < 30 and r.maxrss_mb < 1536, r)
+        check(f"100MB {label} --max-item-bytes 200MiB: evaluated, the string read whole",
+              v.get(f"vol-{701:017x}", {}).get("annotation") == f"kms key id of {100 * MB} bytes", (r, v.get(f"vol-{701:017x}")))
+        check(f"100MB {label} --max-item-bytes 200MiB: exit 1", r.rc == 1, r)
+        if label == "ndjson":
+            check("100MB ndjson --max-item-bytes 200MiB: neighbours compliant",
+                  all(v.get(f"vol-{i:017x}", {}).get("complianceType") == "COMPLIANT" for i in (700, 702)), v.keys())
+    os.unlink(nd)
+    os.unlink(single)
+
+
+def envelope_text(i, configuration_text, extra=""):
+    """A Volume CI as raw JSON text, so keys can be duplicated."""
+    return ('{"version": "1.3", "awsAccountId": "111122223333", "configurationItemCaptureTime": "2024-01-02T03:04:05.000Z", '
+            '"configurationItemStatus": "OK", "resourceType": "AWS::EC2::Volume", '
+            f'"resourceId": "vol-{i:017x}", "awsRegion": "eu-west-1", "tags": {{}}, {extra}'
+            f'"configuration": {configuration_text}}}')
+
+
+def duplicate_key_cases(plumb, d, rules):
+    """decode.h: duplicate keys, the last one wins. Asserted through verdicts,
+    in NDJSON (fast path) and as one .json document per file."""
+    cases = {  # id -> (CI text, rule, expected verdict)
+        600: (envelope_text(600, '{"encrypted": false, "size": 100, "encrypted": true}'), "vol_encrypted", "COMPLIANT"),
+        601: (envelope_text(601, '{"encrypted": true, "size": 100, "encrypted": false}'), "vol_encrypted", "NON_COMPLIANT"),
+        602: (envelope_text(602, '{"encrypted": true, "size": 100, "size": 900}'), "vol_small", "NON_COMPLIANT"),
+        603: (envelope_text(603, '{"encrypted": true, "size": 900, "size": 100}'), "vol_small", "COMPLIANT"),
+        # The whole configuration object given twice: the second replaces the first.
+        604: (envelope_text(604, '{"encrypted": true, "size": 100}', '"configuration": {"encrypted": false}, '),
+              "vol_encrypted", "COMPLIANT"),
+        605: (envelope_text(605, '{"encrypted": false}', '"configuration": {"encrypted": true, "size": 100}, '),
+              "vol_encrypted", "NON_COMPLIANT"),
+    }
+    nd = os.path.join(d, "dups.ndjson")
+    with open(nd, "w") as f:
+        f.write("\n".join(c[0] for c in cases.values()) + "\n")
+    ddir = os.path.join(d, "dups")
+    os.makedirs(ddir)
+    for i, c in cases.items():
+        with open(os.path.join(ddir, f"{i}.json"), "w") as f:
+            f.write(c[0])
+    for label, path in (("ndjson", nd), ("json", ddir)):
+        rc, recs, err = run(plumb, rules, [path], timeout=60)
+        v = {(r["rule"], r["resourceId"]): r["complianceType"] for r in recs if "rule" in r}
+        for i, (_, rule, want) in cases.items():
+            check(f"duplicate keys {label}: vol {i} {rule} is {want} (last key wins)",
+                  v.get((rule, f"vol-{i:017x}")) == want, (v.get((rule, f"vol-{i:017x}")), err[:300]))
+        check(f"duplicate keys {label}: no input errors", rc == 1 and not any("error" in r for r in recs), (rc, err))
+
+
+def odd_directory_entry_cases(plumb, d, rules):
+    """A FIFO named x.json with no writer (must not hang), a subdirectory named
+    y.json (read as a directory), and, as an unprivileged user, a file and a
+    directory without read permission (errors naming them; the rest read)."""
+    tree = os.path.join(d, "odd")
+    os.makedirs(os.path.join(tree, "y.json"))
+    os.mkfifo(os.path.join(tree, "x.json"))
+    with open(os.path.join(tree, "a_ok.json"), "w") as f:
+        f.write(json.dumps(volume(800)))
+    with open(os.path.join(tree, "y.json", "inner.json"), "w") as f:
+        f.write(json.dumps(volume(801)))
+    cmd = [plumb, "run", rules, "--input", tree, "--format", "ndjson", "--now", "2024-06-01T00:00:00Z"]
+    r = run_measured(cmd, timeout=20)
+    check("fifo x.json without a writer: the run does not hang", not r.timed_out and r.secs < 15, r)
+    recs = r.records() if not r.timed_out else []
+    ids = {x.get("resourceId") for x in recs if "rule" in x}
+    check("fifo/dir y.json: the regular file and the file inside y.json/ are evaluated",
+          {f"vol-{800:017x}", f"vol-{801:017x}"} <= ids, (ids, r))
+    fifo_errors = [x for x in recs if "error" in x and x.get("source", "").endswith("x.json")]
+    # A FIFO found in a directory is skipped (input.cpp reads only regular files
+    # from directories); if it is ever reported instead, the exit must say so.
+    check("fifo/dir y.json: exit 0 when the FIFO is skipped, 3 when it is reported",
+          r.rc == (3 if fifo_errors else 0), (r, fifo_errors))
+    check("fifo/dir y.json: y.json itself is not reported as unreadable",
+          not any("error" in x and x.get("source", "").endswith("y.json") for x in recs), recs)
+
+    # Permission denied needs a user the kernel checks: as root, drop to nobody.
+    locked = os.path.join(d, "locked")
+    os.makedirs(os.path.join(locked, "c_dir"))
+    for name, i in (("a_ok.json", 810), ("b_secret.json", 811), ("c_dir/inner.json", 812), ("d_ok.json", 813)):
+        with open(os.path.join(locked, name), "w") as f:
+            f.write(json.dumps(volume(i)))
+    os.chmod(os.path.join(locked, "b_secret.json"), 0)
+    os.chmod(os.path.join(locked, "c_dir"), 0)
+    preexec = None
+    if os.geteuid() == 0:
+        def preexec():
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+    r = run_measured(cmd[:4] + [locked] + cmd[5:], timeout=20, preexec_fn=preexec)
+    recs = r.records() if not r.timed_out else []
+    errors = [x for x in recs if "error" in x]
+    ids = {x.get("resourceId") for x in recs if "rule" in x}
+    check("unreadable: exit 3, no hang", r.rc == 3 and not r.timed_out, r)
+    check("unreadable file: error names it", any(e.get("source", "").endswith("b_secret.json") and "ermission" in e["error"]
+                                                 for e in errors), (errors, r))
+    check("unreadable directory: error names it", any(e.get("source", "").rstrip("/").endswith("c_dir") for e in errors),
+          (errors, r))
+    check("unreadable: the readable files are evaluated", ids == {f"vol-{810:017x}", f"vol-{813:017x}"}, ids)
+    os.chmod(os.path.join(locked, "c_dir"), 0o755)
+
+
+def rule_side_cases(plumb, d):
+    """Deep and huge rule sources through `plumb run` (parse, check, LLVM
+    codegen, evaluation): accepted and evaluated, or refused with P0104
+    (exit 2); never a signal; bounded time and memory; a refusal's message
+    stays short (the source line is clipped, not echoed whole)."""
+    ci = os.path.join(d, "one_volume.json")
+    with open(ci, "w") as f:
+        f.write(json.dumps(volume(900)))
+    N = 10000
+    sources = {
+        # name: (rule check expression, expected verdict when accepted, may it be refused with P0104?)
+        "10k nested parentheses": ("(" * N + "configuration.encrypted == true" + ")" * N, "COMPLIANT", True),
+        "20k-term sum 1+1+...+1": ("(configuration.size ?? 0)" + " + 1" * 20000 + " == 20100", "COMPLIANT", True),
+        "10k-deep unary minus": ("- " * N + "(configuration.size ?? 0) == 100", "COMPLIANT", True),
+        "10k-deep not": ("not " * N + "(configuration.encrypted == true)", "COMPLIANT", True),
+        "10k-long and chain": (" and ".join(["configuration.encrypted == true"] * N), "COMPLIANT", True),
+        "10k-long method chain": ("(configuration.volumeType ?? \"gp3\")" + ".trim()" * N + " == \"gp3\"", "COMPLIANT", True),
+        "10k-deep nested lists": ("[" * N + "1" + "]" * N + ".length == 1", "COMPLIANT", True),
+        "10k-deep if-else chain": ("".join(f"if (configuration.size ?? 0) == {i} then false else " for i in range(N))
+                                   + "true", "COMPLIANT", True),
+        "1 MB string literal": ("(configuration.volumeType ?? \"gp3\") != \"" + "s" * MB + "\"", "COMPLIANT", False),
+        "100k-element list literal": ("(configuration.size ?? 0) in [" + ", ".join(str(i) for i in range(100000)) + "]",
+                                      "COMPLIANT", False),
+        "100k-element string list literal": ("(configuration.volumeType ?? \"gp3\") in [" +
+                                             ", ".join(f'"t{i}"' for i in range(100000)) + ', "gp3"]', "COMPLIANT", False),
+        "20k-entry map literal": ("{" + ", ".join(f'"k{i}": {i}' for i in range(20000)) + "}.length == 20000",
+                                  "COMPLIANT", False),
+        "2000-element list of non-constant items": ("100 in [" + ", ".join(f"(configuration.size ?? 0) + {i}"
+                                                                         for i in range(2000)) + "]", "COMPLIANT", False),
+    }
+    for name, (expr, want, may_refuse) in sources.items():
+        path = os.path.join(d, "hostile_rule.plumb")
+        with open(path, "w") as f:
+            f.write(f"rule hostile for AWS::EC2::Volume {{\n  check {expr}\n}}\n")
+        r = run_measured([plumb, "run", path, "--input", ci, "--format", "ndjson", "--now", "2024-06-01T00:00:00Z",
+                          "--threads", "1"], timeout=20)
+        check(f"rule {name}: no signal, bounded time and memory",
+              r.rc >= 0 and not r.timed_out and r.secs < 15 and r.maxrss_mb < 1536, r)
+        if r.rc == 2 and may_refuse:
+            check(f"rule {name}: refused with P0104 and a short message",
+                  "P0104" in r.err and len(r.err) < 4000, r)
+        else:
+            recs = r.records() if r.rc in (0, 1) else []
+            check(f"rule {name}: compiled and evaluated",
+                  [x.get("complianceType") for x in recs if x.get("rule") == "hostile"] == [want], r)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--plumb", required=True)
     plumb = os.path.abspath(ap.parse_args().plumb)
     d = tempfile.mkdtemp()
+    os.chmod(d, 0o755)  # read by `nobody` in the permission case
     rules = os.path.join(d, "rules.plumb")
     open(rules, "w").write(RULES)
     good = json.dumps(volume(1))
@@ -168,7 +425,13 @@ def main():
     p = subprocess.run([plumb, "run", rules, "--input", deep, "--max-depth", "0"], capture_output=True, cwd=ROOT, timeout=60)
     check("max-depth: a bad value is a usage error", p.returncode == 2 and b"--max-depth" in p.stderr, p.stderr)
 
-    print(f"{passed} passed, {failed} failed")
+    duplicate_key_cases(plumb, d, rules)
+    odd_directory_entry_cases(plumb, d, rules)
+    rule_side_cases(plumb, d)
+    huge_string_cases(plumb, d)
+    shutil.rmtree(d, ignore_errors=True)
+
+    print(f"{passed} passed, {failed} failed" + (f", {xfailed} expected failures" if xfailed else ""))
     sys.exit(1 if failed else 0)
 
 
