@@ -82,6 +82,7 @@ struct Engine::Impl {
   const OutputWriter* preformat = nullptr;  // set when the writer formats in workers
 
   struct Worker {
+    size_t formatted_hint = 0;  // size of the last batch's formatted text
     Evaluation ev;
     Arena arena{256 * 1024};
     JsonScratch scratch;
@@ -184,12 +185,15 @@ struct Engine::Impl {
     w.ctx.json = &w.scratch;
     w.ctx.warnings = &w.warnings;
     w.warnings.Clear();
+    // Sized from the previous batch: no regrowth (and copy) while appending.
+    if (preformat) out.formatted.reserve(w.formatted_hint + w.formatted_hint / 4);
     for (auto& item : items) {
       ProcessItem(w, item, out, true);
       // Release the item's block early: batches in flight pin only the
       // windows / blocks they must (this bounds the reader's share of RSS).
       item.json.reset();
     }
+    w.formatted_hint = out.formatted.size();
     out.warnings = w.warnings.count;
     out.warning_samples = w.warnings.samples;
   }
@@ -279,6 +283,8 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
           }
           BatchResult br;
           impl.Process(w, job->items, br);
+          // The items die here, not on the main thread (the serial stage).
+          job->items = std::vector<InputItem>();
           job->done.set_value(std::move(br));
         }
       });
@@ -287,6 +293,7 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
     size_t max_window = static_cast<size_t>(threads) * 3;
     while (true) {
       auto job = std::make_unique<Job>();
+      job->items.reserve(opts_.batch_items);
       bool more = next(job->items, opts_.batch_items);
       if (!job->items.empty()) {
         auto fut = job->done.get_future();
