@@ -108,6 +108,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
       }
       return;
     }
+    if (LambdaArrow(parser, tok)) return;
     antlr4::misc::IntervalSet expected;
     try {
       expected = parser->getExpectedTokens();
@@ -149,6 +150,27 @@ class ErrorListener : public antlr4::BaseErrorListener {
       }
       issue.message = fmt::format("expected {}, found {}", list, found);
     }
+  }
+  // `xs.any(p -> ...)` (the Java/JavaScript habit): ANTLR stops at the call's
+  // `(`; the mistake is the arrow a few tokens later. Reported there.
+  bool LambdaArrow(antlr4::Parser* parser, antlr4::Token* tok) {
+    auto* ts = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
+    if (!ts) return false;
+    size_t n = ts->size();
+    size_t first = tok->getTokenIndex();
+    for (size_t k = first; k < n && k < first + 4; ++k) {
+      antlr4::Token* t = ts->get(k);
+      if (t->getType() == antlr4::Token::EOF || t->getLine() != tok->getLine()) break;
+      if (t->getText() != "->" || k < 2) continue;
+      antlr4::Token* param = ts->get(k - 1);
+      std::string before = ts->get(k - 2)->getText();
+      if (param->getType() != P::IDENT || (before != "(" && before != ",")) break;
+      issue.start = t->getStartIndex();
+      issue.stop = t->getStopIndex() + 1;
+      issue.message = fmt::format("a lambda is written `{} => ...`, with `=>`, not `->`", param->getText());
+      return true;
+    }
+    return false;
   }
   static std::string Shorten(std::string s) {
     if (s.size() > 40) s = s.substr(0, 37) + "...";
@@ -712,11 +734,24 @@ class Builder {
           Error(DiagCode::kSyntaxError, isp, "empty interpolation `{}`; write `\\{` for a literal brace");
         } else {
           flush();
-          auto e = ParseExpression(sm_, file_, base + static_cast<uint32_t>(i + 1), inner, ids_, diags_);
-          if (!e)
+          // Parsed on its own first: a brace meant literally (a regex
+          // quantifier `{3,63}`, JSON text) is the usual cause of a failure,
+          // and the message must say so rather than speak of `,`.
+          Diagnostics inner_diags;
+          auto e = ParseExpression(sm_, file_, base + static_cast<uint32_t>(i + 1), inner, ids_, inner_diags);
+          if (!e) {
             failed_ = true;
-          else
+            std::string why = inner_diags.all().empty() ? std::string("not an expression")
+                                                        : inner_diags.all().front().message;
+            Diagnostic& d = diags_.Report(
+                DiagCode::kSyntaxError, isp,
+                fmt::format("`{{{}}}` in this string is read as an interpolation, but `{}` is not an "
+                            "expression ({}); write `\\{{` for a literal brace",
+                            inner, inner, why));
+            d.fixits.push_back({Span{file_, isp.begin, isp.begin + 1}, "\\{"});
+          } else {
             lit.parts.push_back({"", std::move(e)});
+          }
         }
         i = j;
       } else {
