@@ -5,7 +5,7 @@
 #
 # Needs a fuzz build:  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DPLUMB_FUZZ=ON
 #                      cmake --build build-fuzz --target fuzz_parse_check fuzz_ci_input fuzz_builtins
-# ($PLUMB_FUZZ_BUILD overrides build-fuzz.) Corpora grow in $BUILD/corpus/<target>,
+# ($PLUMB_FUZZ_BUILD overrides build-fuzz, $PLUMB_FUZZ_TIMEOUT the 10 s per-input limit.) Corpora grow in $BUILD/corpus/<target>,
 # crashes land in $BUILD/artifacts/<target>/; copy a crash into
 # fuzz/regressions/<target>/ once fixed (fuzz/replay_regressions.py replays them
 # through the normal `plumb` binary in ctest). Exit status: non-zero when a
@@ -17,6 +17,9 @@ shift
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_parse_check fuzz_ci_input fuzz_builtins)
 BUILD=${PLUMB_FUZZ_BUILD:-build-fuzz}
+# Per-input time limit; raise it on a loaded machine (under nice on 2 shared
+# cores a 0.2 s input once took 13 s and was reported as a timeout).
+UNIT_TIMEOUT=${PLUMB_FUZZ_TIMEOUT:-10}
 
 seed() {  # target corpus-dir
   case $1 in
@@ -44,7 +47,7 @@ for t in "${TARGETS[@]}"; do
   # timeout: one input taking 10 s is a hang. detect_leaks=0: the regex and type
   # caches live for the process by design.
   ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-    "$bin" "$corpus" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=4096 -max_len=16384 \
+    "$bin" "$corpus" -max_total_time="$SECS" -timeout="$UNIT_TIMEOUT" -rss_limit_mb=4096 -max_len=16384 \
     -artifact_prefix="$art/" -print_final_stats=1 2>&1 | tail -n 40 > "$BUILD/$t.log"
   rc=${PIPESTATUS[0]}
   grep -E "DONE|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written" "$BUILD/$t.log" | tail -n 6
