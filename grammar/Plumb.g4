@@ -110,7 +110,7 @@ INT      : [0-9]+ ;
 // A string inside an interpolation may not itself contain `"` or braces.
 STRING   : '"' ( ESC | '{' INTERP* '}' | ~["\\{\r\n] )* '"' ;
 fragment ESC    : '\\' . ;
-fragment INTERP : ~["{}\r\n] | '"' ( '\\' . | ~["\\\r\n] )* '"' ;
+fragment INTERP : ESC | ~["\\{}\r\n] | '"' ( '\\' . | ~["\\\r\n] )* '"' ;
 IDENT    : [A-Za-z_] [A-Za-z0-9_]* ;
 BQIDENT  : '`' ~[`\r\n]+ '`' ;
 DOC      : '///' ~[\r\n]* -> channel(2) ;

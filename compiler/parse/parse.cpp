@@ -719,6 +719,8 @@ class Builder {
               ++j;
             else if (raw[j] == '"')
               in_str = false;
+          } else if (raw[j] == '\\') {
+            ++j;  // an escape outside a nested string (`{\"a\": 1}`): not the end
           } else if (raw[j] == '"') {
             in_str = true;
           } else if (raw[j] == '}') {
