@@ -24,6 +24,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 passed = failed = xfailed = 0
+# Time and memory bounds; scaled in main() when plumb is built with ASan
+# (.ci/sanitize runs this suite too): slower, and shadow memory plus quarantine.
+TIME_SCALE = 1.0
+MEM_LIMIT_MB = 1536
 
 # Known bugs in code this suite does not own: check name -> what goes wrong.
 # A listed check that fails prints XFAIL; one that passes prints XPASS (remove it here).
@@ -146,11 +150,11 @@ def huge_string_cases(plumb, d):
     del big_conf
     base = [plumb, "run", rules, "--format", "ndjson", "--now", "2024-06-01T00:00:00Z", "--threads", "1", "--input"]
     for label, path in (("ndjson", nd), ("json", single)):
-        r = run_measured(base + [path], timeout=60)
+        r = run_measured(base + [path], timeout=60 * TIME_SCALE)
         recs = r.records() if not r.timed_out else []
         errors = [x for x in recs if "error" in x]
         check(f"100MB {label} default limit: bounded time and memory",
-              not r.timed_out and r.secs < 30 and r.maxrss_mb < 1536, r)
+              not r.timed_out and r.secs < 30 * TIME_SCALE and r.maxrss_mb < MEM_LIMIT_MB, r)
         check(f"100MB {label} default limit: exit 3", r.rc == 3, r)
         want_loc = "line 2" if label == "ndjson" else ""
         check(f"100MB {label} default limit: refused, naming file, item and the 64 MiB limit",
@@ -160,11 +164,11 @@ def huge_string_cases(plumb, d):
             ids = {x.get("resourceId") for x in recs if "rule" in x}
             check("100MB ndjson default limit: neighbours evaluated",
                   {f"vol-{700:017x}", f"vol-{702:017x}"} <= ids, ids)
-        r = run_measured(base + [path, "--max-item-bytes", str(200 * MB)], timeout=60)
+        r = run_measured(base + [path, "--max-item-bytes", str(200 * MB)], timeout=60 * TIME_SCALE)
         recs = r.records() if not r.timed_out else []
         v = {x["resourceId"]: x for x in recs if "rule" in x}
         check(f"100MB {label} --max-item-bytes 200MiB: bounded time and memory (< 1.5 GB)",
-              not r.timed_out and r.secs < 30 and r.maxrss_mb < 1536, r)
+              not r.timed_out and r.secs < 30 * TIME_SCALE and r.maxrss_mb < MEM_LIMIT_MB, r)
         check(f"100MB {label} --max-item-bytes 200MiB: evaluated, the string read whole",
               v.get(f"vol-{701:017x}", {}).get("annotation") == f"kms key id of {100 * MB} bytes", (r, v.get(f"vol-{701:017x}")))
         check(f"100MB {label} --max-item-bytes 200MiB: exit 1", r.rc == 1, r)
@@ -226,8 +230,8 @@ def odd_directory_entry_cases(plumb, d, rules):
     with open(os.path.join(tree, "y.json", "inner.json"), "w") as f:
         f.write(json.dumps(volume(801)))
     cmd = [plumb, "run", rules, "--input", tree, "--format", "ndjson", "--now", "2024-06-01T00:00:00Z"]
-    r = run_measured(cmd, timeout=20)
-    check("fifo x.json without a writer: the run does not hang", not r.timed_out and r.secs < 15, r)
+    r = run_measured(cmd, timeout=20 * TIME_SCALE)
+    check("fifo x.json without a writer: the run does not hang", not r.timed_out and r.secs < 15 * TIME_SCALE, r)
     recs = r.records() if not r.timed_out else []
     ids = {x.get("resourceId") for x in recs if "rule" in x}
     check("fifo/dir y.json: the regular file and the file inside y.json/ are evaluated",
@@ -254,7 +258,7 @@ def odd_directory_entry_cases(plumb, d, rules):
             os.setgroups([])
             os.setgid(65534)
             os.setuid(65534)
-    r = run_measured(cmd[:4] + [locked] + cmd[5:], timeout=20, preexec_fn=preexec)
+    r = run_measured(cmd[:4] + [locked] + cmd[5:], timeout=20 * TIME_SCALE, preexec_fn=preexec)
     recs = r.records() if not r.timed_out else []
     errors = [x for x in recs if "error" in x]
     ids = {x.get("resourceId") for x in recs if "rule" in x}
@@ -302,9 +306,9 @@ def rule_side_cases(plumb, d):
         with open(path, "w") as f:
             f.write(f"rule hostile for AWS::EC2::Volume {{\n  check {expr}\n}}\n")
         r = run_measured([plumb, "run", path, "--input", ci, "--format", "ndjson", "--now", "2024-06-01T00:00:00Z",
-                          "--threads", "1"], timeout=20)
+                          "--threads", "1"], timeout=20 * TIME_SCALE)
         check(f"rule {name}: no signal, bounded time and memory",
-              r.rc >= 0 and not r.timed_out and r.secs < 15 and r.maxrss_mb < 1536, r)
+              r.rc >= 0 and not r.timed_out and r.secs < 15 * TIME_SCALE and r.maxrss_mb < MEM_LIMIT_MB, r)
         if r.rc == 2 and may_refuse:
             check(f"rule {name}: refused with P0104 and a short message",
                   "P0104" in r.err and len(r.err) < 4000, r)
@@ -318,6 +322,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--plumb", required=True)
     plumb = os.path.abspath(ap.parse_args().plumb)
+    global TIME_SCALE, MEM_LIMIT_MB
+    with open(plumb, "rb") as f:
+        if b"__asan_init" in f.read():
+            TIME_SCALE, MEM_LIMIT_MB = 5.0, 4096
     d = tempfile.mkdtemp()
     os.chmod(d, 0o755)  # read by `nobody` in the permission case
     rules = os.path.join(d, "rules.plumb")
