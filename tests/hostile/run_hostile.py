@@ -218,6 +218,31 @@ def duplicate_key_cases(plumb, d, rules):
         check(f"duplicate keys {label}: no input errors", rc == 1 and not any("error" in r for r in recs), (rc, err))
 
 
+def number_range_cases(plumb, d, rules):
+    """docs/decisions.md 21: numbers beyond int64 and float64 read as absent with
+    a decode warning, and the rest of the CI is still judged (encrypted is
+    false in each, so vol_encrypted must still say NON_COMPLIANT)."""
+    sizes = {910: "1e400", 911: "-1e400", 912: "1" + "0" * 400, 913: "9223372036854775808",
+             914: "-9223372036854775809", 915: "750.5"}
+    path = os.path.join(d, "numbers.ndjson")
+    with open(path, "w") as f:
+        for i, num in sizes.items():
+            f.write(envelope_text(i, '{"encrypted": false, "size": ' + num + '}') + "\n")
+        f.write(envelope_text(916, '{"encrypted": false, "size": 750.0}') + "\n")  # lossless: 750
+    rc, recs, err = run(plumb, rules, [path], timeout=60)
+    v = {(r["rule"], r["resourceId"]): r["complianceType"] for r in recs if "rule" in r}
+    for i, num in sizes.items():
+        check(f"numbers: size {num[:24]} reads as absent (vol_small COMPLIANT via ?? 0)",
+              v.get(("vol_small", f"vol-{i:017x}")) == "COMPLIANT", (v.get(("vol_small", f"vol-{i:017x}")), err[:300]))
+        check(f"numbers: size {num[:24]}: the rest of the CI is judged",
+              v.get(("vol_encrypted", f"vol-{i:017x}")) == "NON_COMPLIANT", v.get(("vol_encrypted", f"vol-{i:017x}")))
+    check("numbers: 750.0 converts to int 750", v.get(("vol_small", f"vol-{916:017x}")) == "NON_COMPLIANT", v)
+    check("numbers: no input errors, exit 1", rc == 1 and not any("error" in r for r in recs), (rc, recs[:3]))
+    p = subprocess.run([plumb, "run", rules, "--input", path, "--format", "json"], capture_output=True, cwd=ROOT, timeout=60)
+    summary = json.loads(p.stdout)["summary"]
+    check("numbers: each out-of-range number is a decode warning", summary.get("decodeWarnings", 0) >= len(sizes), summary)
+
+
 def odd_directory_entry_cases(plumb, d, rules):
     """A FIFO named x.json with no writer (must not hang), a subdirectory named
     y.json (read as a directory), and, as an unprivileged user, a file and a
@@ -434,6 +459,7 @@ def main():
     check("max-depth: a bad value is a usage error", p.returncode == 2 and b"--max-depth" in p.stderr, p.stderr)
 
     duplicate_key_cases(plumb, d, rules)
+    number_range_cases(plumb, d, rules)
     odd_directory_entry_cases(plumb, d, rules)
     rule_side_cases(plumb, d)
     huge_string_cases(plumb, d)
