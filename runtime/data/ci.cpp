@@ -14,6 +14,7 @@
 // what no rule reads").
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "decode_internal.h"
 #include "plumb/builtins.h"
@@ -267,16 +268,16 @@ class Walker {
     return true;  // left unread: the parent's iteration skips it
   }
 
-  // Elements that are null or do not convert are dropped (decode.h).
+  // Elements that are null or do not convert are dropped (decode.h). Items
+  // are gathered on the per-thread slot stack (no counting pass over the
+  // array), then copied into the arena in one piece.
   bool List(od::value& v, const TypeDesc& td, PlumbSlot* out) {
     if (TooDeep()) return true;
     od::array a;
-    size_t n = 0;
     if (auto e = v.get_array().get(a)) return Fail(e);
-    if (auto e = a.count_elements().get(n)) return Fail(e);
+    std::vector<PlumbSlot>& stack = dc_.scratch->slot_stack;
+    size_t base = stack.size();
     ++dc_.depth;
-    PlumbSlot* items = decode_internal::AllocSlots(arena_, n);
-    size_t k = 0;
     int64_t i = 0;
     bool ok = true;
     for (auto er : a) {
@@ -285,30 +286,31 @@ class Walker {
         ok = Fail(err);
         break;
       }
-      if (k >= n) {  // cannot happen: count_elements walked the same tokens
-        ok = Fail(simdjson::TAPE_ERROR);
-        break;
-      }
+      PlumbSlot item{};
       dc_.PushPath({{}, i++});
-      ok = Typed(e, td.elem, &items[k]);
+      ok = Typed(e, td.elem, &item);
       dc_.PopPath();
       if (!ok) break;
-      if (items[k].tag != PLUMB_ABSENT) ++k;
+      if (item.tag != PLUMB_ABSENT) stack.push_back(item);
     }
     --dc_.depth;
-    if (ok) SetAggregate(PLUMB_LIST, items, k, out);
+    if (ok) {
+      size_t n = stack.size() - base;
+      PlumbSlot* items = decode_internal::AllocSlots(arena_, n);
+      if (n) std::memcpy(static_cast<void*>(items), stack.data() + base, n * sizeof(PlumbSlot));
+      SetAggregate(PLUMB_LIST, items, n, out);
+    }
+    stack.resize(base);
     return ok;
   }
 
   bool Map(od::value& v, const TypeDesc& td, PlumbSlot* out) {
     if (TooDeep()) return true;
     od::object o;
-    size_t n = 0;
     if (auto e = v.get_object().get(o)) return Fail(e);
-    if (auto e = o.count_fields().get(n)) return Fail(e);
+    std::vector<PlumbSlot>& stack = dc_.scratch->slot_stack;
+    size_t base = stack.size();
     ++dc_.depth;
-    PlumbSlot* pairs = decode_internal::AllocSlots(arena_, 2 * n);
-    size_t k = 0;
     bool ok = true;
     for (auto fr : o) {
       od::field f;
@@ -321,23 +323,25 @@ class Walker {
         ok = false;
         break;
       }
-      if (k >= n) {
-        ok = Fail(simdjson::TAPE_ERROR);
-        break;
-      }
       dc_.PushPath({key, -1});
-      PlumbSlot* val = &pairs[2 * k + 1];
-      ok = Typed(f.value(), td.elem, val);
+      PlumbSlot val{};
+      ok = Typed(f.value(), td.elem, &val);
       dc_.PopPath();
       if (!ok) break;
-      if (val->tag != PLUMB_ABSENT) {
+      if (val.tag != PLUMB_ABSENT) {
         std::string_view c = arena_.Copy(key);
-        pairs[2 * k] = PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())};
-        ++k;
+        stack.push_back(PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
+        stack.push_back(val);
       }
     }
     --dc_.depth;
-    if (ok) SetAggregate(PLUMB_MAP, pairs, k, out);
+    if (ok) {
+      size_t n = stack.size() - base;
+      PlumbSlot* pairs = decode_internal::AllocSlots(arena_, n);
+      if (n) std::memcpy(static_cast<void*>(pairs), stack.data() + base, n * sizeof(PlumbSlot));
+      SetAggregate(PLUMB_MAP, pairs, n / 2, out);
+    }
+    stack.resize(base);
     return ok;
   }
 

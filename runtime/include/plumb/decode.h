@@ -80,6 +80,9 @@ struct JsonScratch {
   std::unique_ptr<simdjson::dom::parser> levels[kMaxStringLevels];
   std::string buffers[kMaxStringLevels];  // padded copies of the string text
 
+  // DecodeCi's list and map items while their count is not yet known (a
+  // stack: nested lists push above their parent's items, then pop).
+  std::vector<PlumbSlot> slot_stack;
   // On-demand parsers for JSON in strings walked by DecodeCi (level i, lazily).
   std::unique_ptr<simdjson::ondemand::parser> od_levels[kMaxStringLevels];
 
