@@ -27,7 +27,7 @@ namespace {
 namespace od = simdjson::ondemand;
 using decode_internal::JScalar;
 
-// A header value (already copied into the arena), or empty when not a string.
+// A header value (a view into the parser's string buffer), or empty when not a string.
 std::string_view Str(const JScalar& v) { return v.t == JScalar::T::kString ? v.s : std::string_view(); }
 
 int64_t CaptureTime(const JScalar& v) {
@@ -459,7 +459,7 @@ std::string InvalidJson(simdjson::error_code e) { return std::string("invalid JS
 // known. Containers before resourceType make the walk start over instead.
 struct Pending {
   std::string_view key;  // into the input or the parser's string buffer
-  JScalar value;         // strings copied into the arena
+  JScalar value;         // strings: views into the parser's string buffer
 };
 constexpr size_t kMaxPending = 32;
 
@@ -560,7 +560,6 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     }
     JScalar j;
     if (!w.Scalar(v, jt, &j)) break;
-    if (j.t == JScalar::T::kString && hk != HeaderKey::kNone) j.s = arena.Copy(j.s);
     switch (hk) {
       case HeaderKey::kResourceType:
         if (j.t == JScalar::T::kString) {
@@ -611,7 +610,6 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
       if (npending == kMaxPending) {
         restart = true;
       } else {
-        if (j.t == JScalar::T::kString && hk == HeaderKey::kNone) j.s = arena.Copy(j.s);
         pending[npending++] = {key, j};
       }
     }
@@ -648,6 +646,10 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     // Rare: a container (or a JSON string to decode as one) came before
     // resourceType. Walk the root again now that its type is known.
     std::memset(static_cast<void*>(fields), 0, sizeof(PlumbSlot) * td->fields.size());
+    // rewind() reuses the parser's string buffer: keep the header's views.
+    for (std::string_view* v : {&h.resource_type, &h.resource_id, &h.resource_name, &h.account_id, &h.region,
+                                &h.arn, &h.item_status})
+      *v = arena.Copy(*v);
     doc.rewind();
     od::object again;
     if ((err = doc.get_object().get(again))) {

@@ -177,6 +177,8 @@ TEST_CASE("DecodeCi: the on-demand walk (key order, validation of what is read, 
     CHECK(Int(At(At(At(At(r.root, kConfiguration), 3), 0), 1)) == 22);
     CHECK(At(r.root, kTags).len == 1);
     CHECK(Str(At(r.root, kResourceId)) == "sg-9");
+    CHECK(r.header.resource_type == "AWS::EC2::SecurityGroup");  // survives the second walk
+    CHECK(r.header.resource_id == "sg-9");
   }
   SUBCASE("scalars before resourceType wait for the root type (AWS's own key order)") {
     ItemResult r = f.Run(R"({"version": "1.3", "configurationItemCaptureTime": "2024-03-09T08:59:59.139Z",
@@ -257,13 +259,17 @@ TEST_CASE("DecodeCi: integers beyond 64 bits at a typed int path") {
 TEST_CASE("DecodeCi: reusing the scratch parser across items keeps earlier slots valid") {
   CiFixture f;
   ItemResult a = f.Run(ReadFixture("sg_1_2.json"));
+  // The header's views are valid until the next DecodeCi (decode.h): copy.
+  std::string a_type(a.header.resource_type);
   ItemResult b = f.Run(ReadFixture("s3_bucket_1_3.json"));
   REQUIRE(a.status == ItemStatus::kOk);
   REQUIRE(b.status == ItemStatus::kOk);
-  // a's strings live in the arena, not in the parser that has moved on.
+  // a's slots live in the arena, not in the parser that has moved on.
   CHECK(Str(At(a.root, kResourceId)) == "sg-0a1b2c3d");
-  CHECK(a.header.resource_type == "AWS::EC2::SecurityGroup");
+  CHECK(Str(At(a.root, kResourceType)) == "AWS::EC2::SecurityGroup");
+  CHECK(a_type == "AWS::EC2::SecurityGroup");
   CHECK(Str(At(b.root, kResourceId)) == "logs-bucket");
+  CHECK(b.header.resource_id == "logs-bucket");
 }
 
 }  // namespace

@@ -31,6 +31,7 @@
 //   decoding does not allocate outside the Arena.
 // - Lifetime: slots point into the Arena only (strings are copied out of the
 //   parser), so they stay valid until Arena::Reset(), whatever the parser does.
+//   (CiHeader's views are the exception: see there.)
 #pragma once
 
 #include <simdjson.h>
@@ -172,7 +173,9 @@ enum class ItemStatus : uint8_t {
 };
 
 // The identity of a CI, read for every item that parses (also skipped ones).
-// Views point into the Arena. Both dialects: accountId/awsAccountId,
+// Views point into the Arena or into the JsonScratch's parser: they are valid
+// until the next DecodeCi with the same JsonScratch (or Arena::Reset()), so
+// copy what must outlive the item. Both dialects: accountId/awsAccountId,
 // arn/ARN. capture_time_us = configurationItemCaptureTime (ISO text or epoch
 // seconds/milliseconds), INT64_MIN when absent or unreadable.
 struct CiHeader {
