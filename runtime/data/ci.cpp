@@ -534,7 +534,20 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     std::string_view key;
     if (!w.Key(f, &key)) break;
     HeaderKey hk = ClassifyHeader(key);
-    if (hk == HeaderKey::kNone && have_type && !fields) continue;  // a type no rule reads: skip
+    if (hk == HeaderKey::kNone && have_type) {
+      // The common case once the type is known: a field rules read, or a
+      // value skipped unread (also every field of a type no rule reads).
+      if (!fields) continue;
+      int32_t found = td->FindKey(key);
+      if (found < 0) continue;
+      const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
+      if (!fd.used && !fd.required) continue;
+      dc.PushPath({key, -1});
+      bool ok = w.Typed(f.value(), fd.type, &fields[found]);
+      dc.PopPath();
+      if (!ok) break;
+      continue;
+    }
     od::value& v = f.value();
     od::json_type jt;
     if ((err = v.type().get(jt))) {
