@@ -5,7 +5,9 @@
 #include <sstream>
 #include <string>
 
+#include "data/decode_internal.h"
 #include "data/test_types.h"
+#include "plumb/input.h"
 #include "plumb/decode.h"
 
 namespace plumb::rt {
@@ -238,6 +240,105 @@ TEST_CASE("DecodeCi: the on-demand walk (key order, validation of what is read, 
     REQUIRE(f.warnings.samples.size() == 1);
     CHECK(f.warnings.samples[0].find("configuration.ipPermissions[0].fromPort") == 0);
   }
+}
+
+// Slot trees equal by value (strings by bytes, nets by content).
+bool SameSlots(const PlumbSlot& a, const PlumbSlot& b, std::string* where, const std::string& path = "") {
+  auto fail = [&](const char* what) {
+    *where = (path.empty() ? "(root)" : path) + ": " + what;
+    return false;
+  };
+  if (a.tag != b.tag) return fail("tags differ");
+  switch (a.tag) {
+    case PLUMB_ABSENT:
+    case PLUMB_NULL:
+      return true;
+    case PLUMB_STRING:
+      return (a.len == b.len && std::memcmp(reinterpret_cast<const void*>(a.bits), reinterpret_cast<const void*>(b.bits),
+                                            a.len) == 0) ||
+             fail("strings differ");
+    case PLUMB_IP:
+    case PLUMB_CIDR:
+      return std::memcmp(reinterpret_cast<const void*>(a.bits), reinterpret_cast<const void*>(b.bits),
+                         sizeof(PlumbNet)) == 0 ||
+             fail("addresses differ");
+    case PLUMB_LIST:
+    case PLUMB_RECORD:
+    case PLUMB_MAP:
+    case PLUMB_OBJECT: {
+      size_t n = a.tag == PLUMB_MAP || a.tag == PLUMB_OBJECT ? 2 * size_t{a.len} : a.len;
+      if (a.len != b.len) return fail("lengths differ");
+      auto* x = reinterpret_cast<const PlumbSlot*>(a.bits);
+      auto* y = reinterpret_cast<const PlumbSlot*>(b.bits);
+      for (size_t i = 0; i < n; ++i)
+        if (!SameSlots(x[i], y[i], where, path + "[" + std::to_string(i) + "]")) return false;
+      return true;
+    }
+    default:
+      return a.bits == b.bits || fail("values differ");
+  }
+}
+
+// The on-demand walk of DecodeCi and the DOM decoder must agree on every CI
+// both accept (the DOM decoder is the reference: it reads everything).
+void CheckSameAsDom(CiFixture& f, std::string_view json) {
+  ItemResult r = f.Run(json);
+  REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message << " in " << json.substr(0, 200));
+  TypeId type = f.s.roots.Find(r.header.resource_type);
+  REQUIRE(type != kNoType);
+  JsonScratch dom_scratch;
+  DecodeWarnings dom_warnings;
+  DecodeContext dc;
+  dc.scratch = &dom_scratch;
+  dc.warnings = &dom_warnings;
+  dc.depth = 0;
+  PlumbSlot dom{};
+  auto err = decode_internal::DecodeDomText(std::string_view(f.text.data(), f.text.size()), dom_scratch.doc,
+                                            &f.s.t, type, f.arena, &dom, dc);
+  REQUIRE(err == simdjson::SUCCESS);
+  std::string where;
+  CHECK_MESSAGE(SameSlots(r.root, dom, &where), where << " in " << json.substr(0, 300));
+  CHECK(f.warnings.count == dom_warnings.count);
+  f.warnings.Clear();
+}
+
+TEST_CASE("DecodeCi: the on-demand walk decodes exactly what the DOM decoder does") {
+  CiFixture f;
+  for (const char* name : {"sg_1_2.json", "s3_bucket_1_3.json", "iam_policy_1_3.json"})
+    CheckSameAsDom(f, ReadFixture(name));
+  // Every CI of the container fixtures, as the reader splits them.
+  for (const char* name : {"snapshot.json", "history.json", "items.ndjson", "array.json"}) {
+    InputReader reader({std::string(PLUMB_TEST_DATA_DIR) + "/ci/" + name});
+    std::vector<InputItem> items;
+    while (reader.NextBatch(items, 64)) {
+    }
+    for (auto& it : items) {
+      if (!it.ok()) continue;
+      std::string text(it.json.data(), it.json.size());
+      if (f.Run(text).status != ItemStatus::kOk) continue;  // other resource types
+      CheckSameAsDom(f, text);
+    }
+  }
+  // Shapes the walk handles itself or hands to the DOM decoder.
+  const char* cases[] = {
+      // tags as [{key, value}] and {Key, Value} lists, a map, a lone value where a list is declared
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "tags": [{"key": "a", "value": "1"}, {"Key": "b", "Value": "2"}],
+        "configuration": {"groupId": "sg-1", "ipPermissions": {"fromPort": "22", "toPort": 22.0, "ipRanges": "0.0.0.0/0",
+        "ipv4Ranges": [{"cidrIp": "10.0.0.0/8"}, null, {"cidrIp": "bad"}], "userIdGroupPairs": [{"x": [1, 2.5, "s", true, null]}]}}})",
+      // JSON in strings: escaped, URL-encoded, a lone Statement object, Principal as a scalar
+      R"({"resourceType": "AWS::S3::Bucket", "resourceId": "b", "supplementaryConfiguration": {"BucketPolicy": {"policyText":
+        "{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": [\"arn:aws:s3:::b/*\"]}}"},
+        "PublicAccessBlockConfiguration": "{\"blockPublicAcls\": \"true\"}"}})",
+      R"({"resourceType": "AWS::IAM::Policy", "resourceId": "p", "configuration": {"policyVersionList": [{"isDefaultVersion": true,
+        "document": "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"}]}})",
+      // duplicate keys (last wins), escaped keys and values, numbers as strings and strings as numbers
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "resourceId": "sg-2", "configurationStateId": 12,
+        "configuration": {"group\u0049d": "sg-\"q\"", "ipPermissions": [{"fromPort": 1, "fromPort": 2, "ipProtocol": 6}]}})",
+      // wrong types everywhere: warnings, absent values
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configurationItemCaptureTime": {"no": 1},
+        "configuration": {"groupId": ["x"], "ipPermissions": [{"fromPort": "x", "toPort": 1.5, "ipRanges": [1, {"a": 1}]}]}})",
+  };
+  for (const char* c : cases) CheckSameAsDom(f, c);
 }
 
 TEST_CASE("DecodeCi: integers beyond 64 bits at a typed int path") {
