@@ -409,6 +409,7 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
           [&](const ast::MapLit& m) -> TypeRef {
             TypeRef t = tc.Never();
             bool mixed = false;
+            std::string first_type, other_type;  // two value types that do not unify
             std::set<std::string> keys;
             for (auto& en : m.entries)
               if (!keys.insert(en.key).second)
@@ -421,12 +422,22 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
                 t = x;
               else if (auto u = Unify(t, x))
                 t = u;
-              else
+              else if (!mixed) {
                 mixed = true;
+                first_type = TypeName(t);
+                other_type = TypeName(x);
+              }
             }
             if (in_test_) return tc.Prim(TK::kJson);
             if (mixed) {
-              diags_->Report(DiagCode::kTypeMismatch, e.span, "map values must have one type");
+              // Usually a record was meant: `{key: k, values: vs}`.
+              auto& d = diags_->Report(DiagCode::kTypeMismatch, e.span,
+                                       fmt::format("a `{{...}}` literal is a map, and map values must have one "
+                                                   "type; here `{}` and `{}`",
+                                                   first_type, other_type));
+              d.notes.push_back({std::nullopt,
+                                 "Plumb has no record literals: keep the values in separate `let`s, or pass "
+                                 "them to a `fn` as separate parameters"});
               return tc.Error();
             }
             return tc.Map(t);

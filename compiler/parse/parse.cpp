@@ -140,7 +140,14 @@ class ErrorListener : public antlr4::BaseErrorListener {
         return false;
       });
     }
-    if (words.empty() || words.size() > 6) {
+    bool in_body = std::find(words.begin(), words.end(), "`check`") != words.end() &&
+                   std::find(words.begin(), words.end(), "`let`") != words.end();
+    if (in_body && (tok->getText() == "param" || tok->getText() == "when")) {
+      // Java/cfn-guard habit: declarations written inside the braces.
+      issue.message = fmt::format(
+          "`{}` belongs in the rule's header, before its `{{`: `rule NAME for TYPE when ... param ... {{`",
+          tok->getText());
+    } else if (words.empty() || words.size() > 6) {
       issue.message = fmt::format("unexpected {}", found);
     } else {
       std::string list;
