@@ -13,42 +13,44 @@
 namespace plumb::rt::output {
 namespace {
 
+using namespace std::string_view_literals;  // literal keys appended without strlen
+
 constexpr size_t kFlushBytes = 1 << 16;
 
 // The fixed key order of both formats: rule, resourceType, resourceId,
 // accountId, awsRegion, complianceType, annotation, orderingTimestamp
 // (null when unknown); json adds source and locator.
 void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin) {
-  buf.append("{\"rule\":");
+  buf.append("{\"rule\":"sv);
   AppendJsonString(buf, e.rule);
-  buf.append(",\"resourceType\":");
+  buf.append(",\"resourceType\":"sv);
   AppendJsonString(buf, e.resource_type);
-  buf.append(",\"resourceId\":");
+  buf.append(",\"resourceId\":"sv);
   AppendJsonString(buf, e.resource_id);
-  buf.append(",\"accountId\":");
+  buf.append(",\"accountId\":"sv);
   AppendJsonString(buf, e.account_id);
-  buf.append(",\"awsRegion\":");
+  buf.append(",\"awsRegion\":"sv);
   AppendJsonString(buf, e.region);
-  buf.append(",\"complianceType\":\"");
+  buf.append(",\"complianceType\":\""sv);
   buf.append(ComplianceName(e.compliance));
-  buf.append("\",\"annotation\":");
+  buf.append("\",\"annotation\":"sv);
   AppendJsonString(buf, e.annotation);
-  buf.append(",\"orderingTimestamp\":");
+  buf.append(",\"orderingTimestamp\":"sv);
   if (e.ordering_timestamp_us == 0) {
-    buf.append("null");
+    buf.append("null"sv);
   } else {
     buf.push_back('"');
     AppendTimestampIso(buf, e.ordering_timestamp_us);
     buf.push_back('"');
   }
   if (!e.explanation.empty()) {
-    buf.append(",\"explanation\":");
+    buf.append(",\"explanation\":"sv);
     AppendJsonString(buf, e.explanation);
   }
   if (with_origin) {
-    buf.append(",\"source\":");
+    buf.append(",\"source\":"sv);
     AppendJsonString(buf, e.source);
-    buf.append(",\"locator\":");
+    buf.append(",\"locator\":"sv);
     AppendJsonString(buf, e.locator);
   }
   buf.push_back('}');
