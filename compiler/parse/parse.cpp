@@ -105,6 +105,16 @@ class ErrorListener : public antlr4::BaseErrorListener {
       } else {
         issue.code = DiagCode::kInvalidCharacter;
         issue.message = fmt::format("invalid character {}", found);
+        // Operators from other languages: say what Plumb writes instead.
+        std::string t = tok->getText();
+        if (t == "&")
+          issue.message += "; Plumb writes `and` for `&&`";
+        else if (t == "|")
+          issue.message += "; Plumb writes `or` for `||`";
+        else if (t == "!")
+          issue.message += "; Plumb writes `not` for `!` (`!=` is fine)";
+        else if (t == "'")
+          issue.message += "; strings are written in double quotes: \"...\"";
       }
       return;
     }
@@ -147,6 +157,8 @@ class ErrorListener : public antlr4::BaseErrorListener {
       issue.message = fmt::format(
           "`{}` belongs in the rule's header, before its `{{`: `rule NAME for TYPE when ... param ... {{`",
           tok->getText());
+    } else if (tok->getText() == "=" && in_body && !has(tokens_eq(parser))) {
+      issue.message = fmt::format("unexpected `=`; to compare, write `==`");
     } else if (words.empty() || words.size() > 6) {
       issue.message = fmt::format("unexpected {}", found);
     } else {
@@ -178,6 +190,13 @@ class ErrorListener : public antlr4::BaseErrorListener {
       return true;
     }
     return false;
+  }
+  // The token type of `=` (a literal in the grammar).
+  static size_t tokens_eq(antlr4::Parser* parser) {
+    const auto& voc = parser->getVocabulary();
+    for (size_t t = 1; t <= voc.getMaxTokenType(); ++t)
+      if (voc.getLiteralName(t) == "'='") return t;
+    return 0;
   }
   static std::string Shorten(std::string s) {
     if (s.size() > 40) s = s.substr(0, 37) + "...";
