@@ -431,10 +431,11 @@ TypeRef Checker::ExprInner(const ast::Expr& e) {
             if (in_test_) return tc.Prim(TK::kJson);
             if (mixed) {
               // Usually a record was meant: `{key: k, values: vs}`.
-              auto& d = diags_->Report(DiagCode::kTypeMismatch, e.span,
-                                       fmt::format("a `{{...}}` literal is a map, and map values must have one "
-                                                   "type; here `{}` and `{}`",
-                                                   first_type, other_type));
+              auto& d =
+                  diags_->Report(DiagCode::kTypeMismatch, e.span,
+                                 fmt::format("a `{{...}}` literal is a map, and map values must have one "
+                                             "type; here `{}` and `{}`",
+                                             first_type, other_type));
               d.notes.push_back({std::nullopt,
                                  "Plumb has no record literals: keep the values in separate `let`s, or pass "
                                  "them to a `fn` as separate parameters"});

@@ -9,6 +9,7 @@
 
 #include "ast/dump.h"
 #include "check/dump.h"
+#include "diag/diag.h"
 #include "driver/commands.h"
 #include "driver/schema_cmd.h"
 #include "driver/session.h"
@@ -179,6 +180,10 @@ int main(int argc, char** argv) {
     std::cout << "plumb 0.1.0\n";
     return 0;
   }
-  std::cerr << "plumb: unknown command `" << cmd << "`\n" << plumb::kUsage;
+  auto near = plumb::ClosestMatch(
+      cmd, {"check", "run", "test", "repl", "build", "inspect", "conformance", "schema", "version"});
+  std::cerr << "plumb: unknown command `" << cmd << "`"
+            << (near ? "; did you mean `" + *near + "`?" : std::string()) << "\n"
+            << plumb::kUsage;
   return 2;
 }

@@ -330,7 +330,8 @@ class Walker {
       if (!ok) break;
       if (val.tag != PLUMB_ABSENT) {
         std::string_view c = arena_.Copy(key);
-        stack.push_back(PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
+        stack.push_back(
+            PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
         stack.push_back(val);
       }
     }
@@ -367,7 +368,8 @@ class Walker {
       text = std::string_view(reinterpret_cast<const char*>(dec.bits), dec.len);
     }
     std::string& buf = dc_.scratch->buffers[level];
-    if (buf.size() < text.size() + simdjson::SIMDJSON_PADDING) buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    if (buf.size() < text.size() + simdjson::SIMDJSON_PADDING)
+      buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
     if (!text.empty()) std::memcpy(buf.data(), text.data(), text.size());
     od::document d;
     if (dc_.scratch->OdLevel(level).iterate(buf.data(), text.size(), buf.size()).get(d)) return false;
@@ -452,7 +454,9 @@ HeaderKey ClassifyHeader(std::string_view k) {
   return HeaderKey::kNone;
 }
 
-std::string InvalidJson(simdjson::error_code e) { return std::string("invalid JSON: ") + simdjson::error_message(e); }
+std::string InvalidJson(simdjson::error_code e) {
+  return std::string("invalid JSON: ") + simdjson::error_message(e);
+}
 
 // Root keys met before `resourceType` (AWS puts version, account, capture time
 // and state id first): their scalar values wait here until the root type is

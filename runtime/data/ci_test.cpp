@@ -7,8 +7,8 @@
 
 #include "data/decode_internal.h"
 #include "data/test_types.h"
-#include "plumb/input.h"
 #include "plumb/decode.h"
+#include "plumb/input.h"
 
 namespace plumb::rt {
 namespace {
@@ -195,7 +195,8 @@ TEST_CASE("DecodeCi: the on-demand walk (key order, validation of what is read, 
       "configuration": {"ipPermissions": [{"fromPort": 22,}]}})");
     CHECK(r.status == ItemStatus::kError);
     CHECK(r.message.rfind("invalid JSON: ", 0) == 0);
-    ItemResult r2 = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {"groupId": tru}})");
+    ItemResult r2 = f.Run(
+        R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {"groupId": tru}})");
     CHECK(r2.status == ItemStatus::kError);
   }
   SUBCASE("a syntax error inside a subtree no rule reads is not looked at (documented)") {
@@ -209,8 +210,10 @@ TEST_CASE("DecodeCi: the on-demand walk (key order, validation of what is read, 
           ItemStatus::kError);
     CHECK(f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1"} {"x": 1})").status ==
           ItemStatus::kError);
-    CHECK(f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {"groupId" "x"}})")
-              .status == ItemStatus::kError);
+    CHECK(
+        f.Run(
+             R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {"groupId" "x"}})")
+            .status == ItemStatus::kError);
   }
   SUBCASE("two different resourceType values are an error, not a guess") {
     ItemResult r = f.Run(R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",
@@ -254,8 +257,8 @@ bool SameSlots(const PlumbSlot& a, const PlumbSlot& b, std::string* where, const
     case PLUMB_NULL:
       return true;
     case PLUMB_STRING:
-      return (a.len == b.len && std::memcmp(reinterpret_cast<const void*>(a.bits), reinterpret_cast<const void*>(b.bits),
-                                            a.len) == 0) ||
+      return (a.len == b.len && std::memcmp(reinterpret_cast<const void*>(a.bits),
+                                            reinterpret_cast<const void*>(b.bits), a.len) == 0) ||
              fail("strings differ");
     case PLUMB_IP:
     case PLUMB_CIDR:

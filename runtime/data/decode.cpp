@@ -8,8 +8,8 @@
 
 #include <cctype>
 #include <charconv>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "decode_internal.h"
@@ -171,7 +171,9 @@ PlumbSlot StringSlot(std::string_view s) {
 
 using decode_internal::JScalar;
 
-bool IsNumber(JScalar::T t) { return t == JScalar::T::kInt || t == JScalar::T::kUint || t == JScalar::T::kDouble; }
+bool IsNumber(JScalar::T t) {
+  return t == JScalar::T::kInt || t == JScalar::T::kUint || t == JScalar::T::kDouble;
+}
 
 void NumberText(const JScalar& v, char* buf, size_t cap, std::string_view* out) {
   std::to_chars_result r{};
@@ -574,7 +576,8 @@ bool Decoder::Map(element v, const TypeDesc& td, PlumbSlot* out) {
         }
       }
       if (!have_key) {
-        dc_.Warn(std::string("expected {key, value} map entry, got ") + decode_internal::JsonTypeName(FromElement(e).t));
+        dc_.Warn(std::string("expected {key, value} map entry, got ") +
+                 decode_internal::JsonTypeName(FromElement(e).t));
         continue;
       }
       PlumbSlot* vs = &pairs[2 * k + 1];
