@@ -10,12 +10,14 @@
 #include "plumb/input.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -46,20 +48,97 @@ size_t PageSize() {
   return page;
 }
 
+// ---- files that shrink while mapped ---------------------------------------
+//
+// When a mapped file is truncated while it is read (a log rotated, a file
+// rewritten in place), the kernel raises SIGBUS at the next access to a page
+// past its new end, in whichever thread touches it: the reader's memchr or a
+// worker's parser. A compliance run must not die of that. The handler below
+// maps zero pages over the rest of the faulting window and returns, so the
+// access reads NUL bytes: the decoder reports those lines as invalid JSON
+// (file and line named) and the reader reports that the file shrank (fstat
+// before each window). Faults outside Plumb's windows keep their previous
+// handler (or the default action).
+namespace bus {
+
+constexpr int kSlots = 512;  // live windows: a few per batch in flight
+std::atomic<uintptr_t> g_begin[kSlots];
+std::atomic<uintptr_t> g_end[kSlots];
+struct sigaction g_previous;
+
+void Handler(int sig, siginfo_t* info, void* uctx) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(info->si_addr);
+  uintptr_t page_mask = ~static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE) - 1);
+  for (int i = 0; i < kSlots; ++i) {
+    uintptr_t b = g_begin[i].load(std::memory_order_acquire);
+    uintptr_t e = g_end[i].load(std::memory_order_acquire);
+    if (b == 0 || a < b || a >= e) continue;
+    uintptr_t page = a & page_mask;
+    void* r = ::mmap(reinterpret_cast<void*>(page), e - page, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (r != MAP_FAILED) return;  // the access is retried and reads zeros
+    break;
+  }
+  // Not ours (or the patch failed): what would have happened without us.
+  if (g_previous.sa_flags & SA_SIGINFO) {
+    if (g_previous.sa_sigaction) return g_previous.sa_sigaction(sig, info, uctx);
+  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN) {
+    return g_previous.sa_handler(sig);
+  }
+  ::signal(SIGBUS, SIG_DFL);  // returning re-runs the access: default action
+}
+
+void Install() {
+  static bool done = [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = Handler;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    return ::sigaction(SIGBUS, &sa, &g_previous) == 0;
+  }();
+  (void)done;
+}
+
+// A slot for [p, p + n), or -1 when all are taken (the window then has no
+// guard; nothing else changes).
+int Register(const void* p, size_t n) {
+  Install();
+  uintptr_t b = reinterpret_cast<uintptr_t>(p);
+  for (int i = 0; i < kSlots; ++i) {
+    uintptr_t expected = 0;
+    if (g_begin[i].compare_exchange_strong(expected, b, std::memory_order_acq_rel)) {
+      g_end[i].store(b + n, std::memory_order_release);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void Unregister(int slot) {
+  if (slot < 0) return;
+  g_end[slot].store(0, std::memory_order_release);
+  g_begin[slot].store(0, std::memory_order_release);
+}
+
+}  // namespace bus
+
 // Memory that items view: a heap buffer or a read-only mmap window. `cap`
 // bytes from `data` are readable. Freed when the last item viewing it is.
 struct Block {
   char* data = nullptr;
   size_t cap = 0;
   size_t map_len = 0;  // nonzero: data is an mmap of this length
+  int bus_slot = -1;   // the window's SIGBUS guard (bus::Register)
   Block() = default;
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
   ~Block() {
-    if (map_len)
+    if (map_len) {
+      bus::Unregister(bus_slot);
       ::munmap(data, map_len);
-    else
+    } else {
       delete[] data;
+    }
   }
   static std::shared_ptr<Block> Heap(size_t n) {
     auto b = std::make_shared<Block>();
@@ -445,6 +524,16 @@ class FileReader {
   // than a window gets a bigger one). False when mmap failed and the reader
   // switched to read(2) from the same point.
   bool Remap() {
+    // A file that shrank since it was opened: say so once, read no further
+    // than its new end (the guard turns what was lost into NUL bytes).
+    struct stat st;
+    if (!shrink_reported_ && ::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < fsize_) {
+      shrink_reported_ = true;
+      AddError("", "the file shrank from " + std::to_string(fsize_) + " to " + std::to_string(st.st_size) +
+                       " bytes while it was being read; what was lost is reported as invalid lines");
+      fsize_ = std::max<uint64_t>(static_cast<uint64_t>(st.st_size), woff_ + len_);
+      if (blk_ && AtEnd()) return true;
+    }
     uint64_t start = woff_ + pos_;
     uint64_t aligned = start & ~static_cast<uint64_t>(PageSize() - 1);
     uint64_t seen = woff_ + len_ > aligned ? woff_ + len_ - aligned : 0;
@@ -467,6 +556,7 @@ class FileReader {
     auto b = std::make_shared<Block>();
     b->data = static_cast<char*>(p);
     b->map_len = want;
+    b->bus_slot = bus::Register(p, want);
     // The last page of the file is mapped whole (bytes past EOF read as 0).
     b->cap = (want + PageSize() - 1) & ~(PageSize() - 1);
     scan_ = std::max<uint64_t>(woff_ + scan_, start) - aligned;
@@ -888,6 +978,7 @@ class FileReader {
   size_t len_ = 0, pos_ = 0, scan_ = 0;
   bool mapped_ = false;            // blk_ maps the file at woff_ (page-aligned)
   uint64_t woff_ = 0, fsize_ = 0;  // fsize_: file size when detection ended
+  bool shrink_reported_ = false;
 
   Mode mode_ = Mode::kDetect;
   // The document being expanded, shared with the items sliced from it.
