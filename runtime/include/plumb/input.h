@@ -31,7 +31,11 @@
 //   blocks); a window or block is freed when the last item viewing it is
 //   released. A whole-document file (snapshot, array, single CI) is read
 //   whole up to max_document_bytes.
-// - A regular file must not shrink while it is read (its pages are mapped).
+// - Regular files are mapped. One that shrinks while it is read (rotated,
+//   rewritten in place) does not kill the process: a SIGBUS guard maps zero
+//   pages over what was lost, those lines become error records, and the
+//   reader adds one error saying the file shrank. The guard is a process-wide
+//   SIGBUS handler that chains to any handler installed before it.
 // - The item text is not validated here beyond what finding it needs; DecodeCi
 //   parses it fully.
 #pragma once
