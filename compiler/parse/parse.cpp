@@ -841,6 +841,14 @@ bool CheckUtf8(std::string_view text, uint32_t base, FileId file, Diagnostics& d
     bool ok = n > 0 && i + n <= text.size();
     for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 2;
     if (ok && n == 2 && c < 0xC2) ok = false;
+    // Overlong 3- and 4-byte forms, UTF-16 surrogates and code points above
+    // U+10FFFF (lead bytes F5-F7 pass the pattern above) make ANTLR throw too.
+    if (ok && n >= 3) {
+      unsigned char c1 = text[i + 1];
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
+          (c == 0xF4 && c1 >= 0x90) || c > 0xF4)
+        ok = false;
+    }
     if (!ok) {
       diags.Report(DiagCode::kInvalidCharacter,
                    {file, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(i + 1)},
