@@ -3,7 +3,8 @@
 // Three routes, as `plumb run` takes them:
 //  1. ExpandDocument (container detection, Lambda events, arrays) and DecodeCi
 //     of every item against hand-built SecurityGroup / S3 / IAM schemas
-//     (runtime/data/test_types.h: the shapes the compiler produces);
+//     (runtime/data/test_types.h: the shapes the compiler produces), checked
+//     against the DOM decoder where that reads the item without a warning;
 //  2. InputReader on the bytes written to a file (format detection, NDJSON);
 //  3. InputReader on the same bytes gzip-compressed (the zlib path).
 // Limits are set small so the limit paths are reached by short inputs.
@@ -15,9 +16,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "data/decode_internal.h"
 #include "data/test_types.h"
 #include "plumb/arena.h"
 #include "plumb/decode.h"
@@ -41,6 +45,62 @@ InputOptions SmallLimits() {
   return o;
 }
 
+// Slot trees equal by value (strings by bytes, nets by content).
+bool SameSlots(const PlumbSlot& a, const PlumbSlot& b) {
+  if (a.tag != b.tag) return false;
+  switch (a.tag) {
+    case PLUMB_ABSENT:
+    case PLUMB_NULL:
+      return true;
+    case PLUMB_STRING:
+      return a.len == b.len && (a.len == 0 || std::memcmp(reinterpret_cast<const void*>(a.bits),
+                                                          reinterpret_cast<const void*>(b.bits), a.len) == 0);
+    case PLUMB_IP:
+    case PLUMB_CIDR:
+      return std::memcmp(reinterpret_cast<const void*>(a.bits), reinterpret_cast<const void*>(b.bits),
+                         sizeof(PlumbNet)) == 0;
+    case PLUMB_LIST:
+    case PLUMB_RECORD:
+    case PLUMB_MAP:
+    case PLUMB_OBJECT: {
+      if (a.len != b.len) return false;
+      size_t n = a.tag == PLUMB_MAP || a.tag == PLUMB_OBJECT ? 2 * size_t{a.len} : a.len;
+      auto* x = reinterpret_cast<const PlumbSlot*>(a.bits);
+      auto* y = reinterpret_cast<const PlumbSlot*>(b.bits);
+      for (size_t i = 0; i < n; ++i)
+        if (!SameSlots(x[i], y[i])) return false;
+      return true;
+    }
+    default:
+      return a.bits == b.bits;
+  }
+}
+
+// Differential check: where the DOM decoder reads the whole CI without a
+// single warning (valid JSON everywhere, JSON strings included, every value
+// converted), DecodeCi's on-demand walk must produce the same slots and no
+// warning either. (With warnings the two may differ by design: on-demand
+// does not look inside subtrees no rule reads; docs/decisions.md 22.)
+void CheckAgainstDom(std::string_view json, const ItemResult& r, const DecodeWarnings& w, Arena& arena) {
+  static JsonScratch dom_scratch;
+  TypeId type = Types().roots.Find(r.header.resource_type);
+  if (type == kNoType) return;
+  DecodeWarnings dom_warnings;
+  DecodeContext dc;
+  dc.scratch = &dom_scratch;
+  dc.warnings = &dom_warnings;
+  PlumbSlot dom{};
+  if (decode_internal::DecodeDomText(json, dom_scratch.doc, &Types().t, type, arena, &dom, dc) !=
+      simdjson::SUCCESS)
+    return;
+  if (dom_warnings.count != 0) return;
+  if (w.count != 0 || !SameSlots(r.root, dom)) {
+    std::fprintf(stderr, "on-demand walk and DOM decoder disagree (on-demand warnings: %llu)\n",
+                 static_cast<unsigned long long>(w.count));
+    std::abort();
+  }
+}
+
 void DecodeItems(std::vector<InputItem>& items) {
   thread_local Arena arena;
   thread_local JsonScratch scratch;
@@ -50,9 +110,9 @@ void DecodeItems(std::vector<InputItem>& items) {
     DecodeContext dc;
     dc.scratch = &scratch;
     dc.warnings = &warnings;
-    ItemResult r =
-        DecodeCi(std::string_view(item.json.data(), item.json.size()), Types().t, Types().roots, arena, dc);
-    (void)r;
+    std::string_view json(item.json.data(), item.json.size());
+    ItemResult r = DecodeCi(json, Types().t, Types().roots, arena, dc);
+    if (r.status == ItemStatus::kOk) CheckAgainstDom(json, r, warnings, arena);
     arena.Reset();
   }
 }
