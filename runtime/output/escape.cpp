@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 namespace plumb::rt::output {
@@ -66,6 +68,20 @@ void AppendJsonString(std::string& out, std::string_view s) {
   size_t i = 0, run = 0;  // [run, i) is a stretch copied verbatim
   const size_t n = s.size();
   while (i < n) {
+    // Eight plain bytes at a time (no control, quote, backslash or non-ASCII
+    // byte): most of what is written (ids, ARNs, names) is plain ASCII.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+      uint64_t special = ((w - kOnes * 0x20) & ~w)                                   // a byte < 0x20
+                         | (((w ^ (kOnes * '"')) - kOnes) & ~(w ^ (kOnes * '"')))    // a quote
+                         | (((w ^ (kOnes * '\\')) - kOnes) & ~(w ^ (kOnes * '\\')))  // a backslash
+                         | w;                                                        // a byte >= 0x80
+      if (special & kHigh) break;
+      i += 8;
+    }
+    if (i >= n) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
       ++i;

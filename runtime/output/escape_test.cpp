@@ -80,6 +80,26 @@ TEST_CASE("AppendJsonString escapes controls, quotes and repairs invalid UTF-8")
             "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" + std::string(1, '\0'));
 }
 
+TEST_CASE("AppendJsonString: a special byte at every position of a long plain string") {
+  // The fast path reads eight bytes at a time; each special byte must be seen
+  // wherever it falls in a word, and plain strings must come out unchanged.
+  std::string plain = "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0a1b2c3d4e5f";
+  CHECK(Json(plain) == "\"" + plain + "\"");
+  const std::pair<std::string, std::string> specials[] = {{"\"", "\\\""},
+                                                          {"\\", "\\\\"},
+                                                          {"\n", "\\n"},
+                                                          {std::string(1, '\x1f'), "\\u001f"},
+                                                          {"\xC3\xBC", "\xC3\xBC"},
+                                                          {"\xFF", "\xEF\xBF\xBD"},
+                                                          {"\x7f", "\x7f"}};
+  for (const auto& [in, want] : specials) {
+    for (size_t pos = 0; pos < 20; ++pos) {
+      std::string s = plain.substr(0, pos) + in + plain.substr(pos, 20);
+      CHECK(Json(s) == "\"" + plain.substr(0, pos) + want + plain.substr(pos, 20) + "\"");
+    }
+  }
+}
+
 TEST_CASE("AppendXmlEscaped escapes markup and drops what XML 1.0 cannot carry") {
   CHECK(Xml("a<b & c>\"d'", false) == "a&lt;b &amp; c&gt;\"d'");
   CHECK(Xml("a<b & c>\"d'", true) == "a&lt;b &amp; c&gt;&quot;d'");
