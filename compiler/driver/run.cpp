@@ -171,7 +171,18 @@ int CmdRun(const std::vector<std::string>& args) {
     return 2;
   }
   if (inputs.empty() && !emit_llvm) {
-    std::cerr << "plumb run: give inputs with --input (use - for standard input)\n";
+    std::cerr << "plumb run: give inputs with --input (use - for standard input)";
+    // A CI file or directory given where rules go: name it.
+    for (const auto& p : o.load.paths) {
+      std::string_view v(p);
+      bool data =
+          v.ends_with(".json") || v.ends_with(".ndjson") || v.ends_with(".jsonl") || v.ends_with(".gz");
+      if (data) {
+        std::cerr << "; `" << p << "` looks like configuration items: `--input " << p << "`?";
+        break;
+      }
+    }
+    std::cerr << "\n";
     return 2;
   }
   int64_t now_us = 0;

@@ -211,6 +211,9 @@ def main():
         check("exit 0 when all compliant", rc == 0, f"rc={rc} {err}")
         rc, *_ = run(plumb, "stdlib/aws", "--format", "nope", "--input", good)
         check("exit 2 on unknown format", rc == 2, f"rc={rc}")
+        rc, out, err = run(plumb, "stdlib/aws", good)
+        check("a CI file given as a rule path: exit 2, suggests --input",
+              rc == 2 and f"--input {good}" in err and out == "", f"rc={rc} {err}")
         badrule = os.path.join(tmp, "bad.plumb")
         open(badrule, "w").write("package t\nrule r for AWS::EC2::Volume { check configuration.encrypt == true }\n")
         rc, out, err = run(plumb, badrule, "--input", good)
