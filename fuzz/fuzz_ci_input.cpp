@@ -45,37 +45,6 @@ InputOptions SmallLimits() {
   return o;
 }
 
-// Slot trees equal by value (strings by bytes, nets by content).
-bool SameSlots(const PlumbSlot& a, const PlumbSlot& b) {
-  if (a.tag != b.tag) return false;
-  switch (a.tag) {
-    case PLUMB_ABSENT:
-    case PLUMB_NULL:
-      return true;
-    case PLUMB_STRING:
-      return a.len == b.len && (a.len == 0 || std::memcmp(reinterpret_cast<const void*>(a.bits),
-                                                          reinterpret_cast<const void*>(b.bits), a.len) == 0);
-    case PLUMB_IP:
-    case PLUMB_CIDR:
-      return std::memcmp(reinterpret_cast<const void*>(a.bits), reinterpret_cast<const void*>(b.bits),
-                         sizeof(PlumbNet)) == 0;
-    case PLUMB_LIST:
-    case PLUMB_RECORD:
-    case PLUMB_MAP:
-    case PLUMB_OBJECT: {
-      if (a.len != b.len) return false;
-      size_t n = a.tag == PLUMB_MAP || a.tag == PLUMB_OBJECT ? 2 * size_t{a.len} : a.len;
-      auto* x = reinterpret_cast<const PlumbSlot*>(a.bits);
-      auto* y = reinterpret_cast<const PlumbSlot*>(b.bits);
-      for (size_t i = 0; i < n; ++i)
-        if (!SameSlots(x[i], y[i])) return false;
-      return true;
-    }
-    default:
-      return a.bits == b.bits;
-  }
-}
-
 // Differential check: where the DOM decoder reads the whole CI without a
 // single warning (valid JSON everywhere, JSON strings included, every value
 // converted), DecodeCi's on-demand walk must produce the same slots and no
@@ -94,7 +63,7 @@ void CheckAgainstDom(std::string_view json, const ItemResult& r, const DecodeWar
       simdjson::SUCCESS)
     return;
   if (dom_warnings.count != 0) return;
-  if (w.count != 0 || !SameSlots(r.root, dom)) {
+  if (w.count != 0 || !testing::SameSlots(r.root, dom)) {
     std::fprintf(stderr, "on-demand walk and DOM decoder disagree (on-demand warnings: %llu)\n",
                  static_cast<unsigned long long>(w.count));
     std::abort();

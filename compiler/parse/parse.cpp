@@ -157,7 +157,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
       issue.message = fmt::format(
           "`{}` belongs in the rule's header, before its `{{`: `rule NAME for TYPE when ... param ... {{`",
           tok->getText());
-    } else if (tok->getText() == "=" && in_body && !has(tokens_eq(parser))) {
+    } else if (tok->getText() == "=" && in_body && !has(EqualsTokenType(parser))) {
       issue.message = fmt::format("unexpected `=`; to compare, write `==`");
     } else if (words.empty() || words.size() > 6) {
       issue.message = fmt::format("unexpected {}", found);
@@ -192,7 +192,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
     return false;
   }
   // The token type of `=` (a literal in the grammar).
-  static size_t tokens_eq(antlr4::Parser* parser) {
+  static size_t EqualsTokenType(antlr4::Parser* parser) {
     const auto& voc = parser->getVocabulary();
     for (size_t t = 1; t <= voc.getMaxTokenType(); ++t)
       if (voc.getLiteralName(t) == "'='") return t;
@@ -881,6 +881,25 @@ void ReportIssue(const SyntaxIssue& is, const OffsetMap& om, FileId file, Diagno
   diags.Report(is.code, {file, om.Byte(is.start), std::max(om.Byte(is.start), om.Byte(is.stop))}, is.message);
 }
 
+// Runs the grammar rule `rule` in SLL mode and, when SLL reports an error,
+// again in full LL (SLL may fail where LL would not) before blaming the user.
+// The tree, or nullptr after the syntax error was reported.
+template <typename Rule>
+auto ParseTwoStage(P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener, const OffsetMap& om,
+                   FileId file, Diagnostics& diags, Rule rule) -> decltype(rule(parser)) {
+  auto* tree = rule(parser);
+  if (!listener.issue.set) return tree;
+  tokens.seek(0);
+  parser.reset();
+  listener.issue = {};
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::LL);
+  tree = rule(parser);
+  if (!listener.issue.set) return tree;
+  ReportIssue(listener.issue, om, file, diags);
+  return nullptr;
+}
+
 }  // namespace
 
 ast::Module ParseModule(const SourceManager& sm, FileId file, NodeIds& ids, Diagnostics& diags) {
@@ -897,20 +916,9 @@ ast::Module ParseModule(const SourceManager& sm, FileId file, NodeIds& ids, Diag
                      ast::Module empty;
                      empty.file = file;
                      if (!nesting_ok) return empty;
-                     P::FileContext* tree = parser.file();
-                     if (listener.issue.set) {
-                       // SLL may report errors that full LL would not: retry before blaming the user.
-                       tokens.seek(0);
-                       parser.reset();
-                       listener.issue = {};
-                       parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-                           antlr4::atn::PredictionMode::LL);
-                       tree = parser.file();
-                       if (listener.issue.set) {
-                         ReportIssue(listener.issue, om, file, diags);
-                         return empty;
-                       }
-                     }
+                     P::FileContext* tree = ParseTwoStage(parser, tokens, listener, om, file, diags,
+                                                          [](P& p) { return p.file(); });
+                     if (!tree) return empty;
                      Builder b(sm, file, om, ids, diags, &tokens);
                      ast::Module m = b.BuildModule(tree);
                      if (b.failed()) return empty;
@@ -926,19 +934,9 @@ ast::ExprPtr ParseExpression(const SourceManager& sm, FileId file, uint32_t base
                    [&](P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& listener,
                        bool nesting_ok) -> ast::ExprPtr {
                      if (!nesting_ok) return nullptr;
-                     P::ExprOnlyContext* tree = parser.exprOnly();
-                     if (listener.issue.set) {
-                       tokens.seek(0);
-                       parser.reset();
-                       listener.issue = {};
-                       parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-                           antlr4::atn::PredictionMode::LL);
-                       tree = parser.exprOnly();
-                       if (listener.issue.set) {
-                         ReportIssue(listener.issue, om, file, diags);
-                         return nullptr;
-                       }
-                     }
+                     P::ExprOnlyContext* tree = ParseTwoStage(parser, tokens, listener, om, file, diags,
+                                                              [](P& p) { return p.exprOnly(); });
+                     if (!tree) return nullptr;
                      Builder b(sm, file, om, ids, diags, nullptr);
                      auto e = b.BuildExpr(tree->expr());
                      if (b.failed()) return nullptr;

@@ -18,7 +18,6 @@
 
 #include "decode_internal.h"
 #include "plumb/builtins.h"
-#include "plumb/context.h"
 #include "plumb/decode.h"
 
 namespace plumb::rt {
@@ -96,6 +95,15 @@ inline void SetAggregate(uint32_t tag, const PlumbSlot* items, size_t n, PlumbSl
 
 inline bool IsScalarKind(Kind k) {
   return k != Kind::kList && k != Kind::kMap && k != Kind::kRecord && k != Kind::kJson;
+}
+
+// The slot of field `key` of `td` when rules read it (or it is required),
+// else -1: the one projection test of the walk.
+inline int32_t ReadIndex(const TypeDesc& td, std::string_view key) {
+  int32_t i = td.FindKey(key);
+  if (i < 0) return -1;
+  const FieldDesc& f = td.fields[static_cast<size_t>(i)];
+  return f.used || f.required ? i : -1;
 }
 
 // Walks on-demand values as the TypeTable says. Methods return false only on
@@ -236,29 +244,32 @@ class Walker {
     ++dc_.depth;
     size_t n = td.fields.size();
     PlumbSlot* fields = decode_internal::AllocSlots(arena_, n);
-    bool ok = true;
-    for (auto fr : o) {
-      od::field f;
-      if (auto e = std::move(fr).get(f)) {
-        ok = Fail(e);
-        break;
-      }
-      std::string_view key;
-      if (!Key(f, &key)) {
-        ok = false;
-        break;
-      }
-      int32_t found = td.FindKey(key);
-      if (found < 0) continue;
-      const FieldDesc& fd = td.fields[static_cast<size_t>(found)];
-      if (!fd.used && !fd.required) continue;  // projected away: skipped unread
-      dc_.PushPath({key, -1});
-      ok = Typed(f.value(), fd.type, &fields[found]);  // last duplicate wins
-      dc_.PopPath();
-      if (!ok) break;
-    }
+    bool ok = Fields(o, td, fields);
     --dc_.depth;
     if (ok) SetAggregate(PLUMB_RECORD, fields, n, out);
+    return ok;
+  }
+
+  // Every field of `o` that rules read, into `fields` (laid out as `td`).
+  bool Fields(od::object& o, const TypeDesc& td, PlumbSlot* fields) {
+    for (auto fr : o) {
+      od::field f;
+      if (auto e = std::move(fr).get(f)) return Fail(e);
+      std::string_view key;
+      if (!Key(f, &key) || !Field(td, key, f.value(), fields)) return false;
+    }
+    return true;
+  }
+
+  // Field `key` of a record laid out as `td`: decoded into its slot when
+  // rules read it, else left unread (the projection; the iterator skips it).
+  // The last of duplicate keys wins.
+  bool Field(const TypeDesc& td, std::string_view key, od::value& v, PlumbSlot* fields) {
+    int32_t i = ReadIndex(td, key);
+    if (i < 0) return true;
+    dc_.PushPath({key, -1});
+    bool ok = Typed(v, td.fields[static_cast<size_t>(i)].type, &fields[i]);
+    dc_.PopPath();
     return ok;
   }
 
@@ -352,27 +363,14 @@ class Walker {
   // went (the caller then treats the value as a plain string).
   bool JsonText(std::string_view text, TypeId type, PlumbSlot* out) {
     *out = PlumbSlot{};
+    std::string_view padded;
+    if (!decode_internal::PadJsonText(text, arena_, dc_, &padded)) return false;
     int level = dc_.string_level;
-    if (level >= JsonScratch::kMaxStringLevels)
-      return DecodeJsonText(text, &t_, type, arena_, out, dc_);  // warns about the nesting
-    while (!text.empty() && (text[0] == ' ' || text[0] == '\t' || text[0] == '\n' || text[0] == '\r'))
-      text.remove_prefix(1);
-    if (text.size() >= 3 && text[0] == '%') {  // %7B / %5B: URL-encoded
-      PlumbCtx ctx;
-      ctx.arena = &arena_;
-      ctx.json = dc_.scratch;
-      PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(text.size()), reinterpret_cast<uint64_t>(text.data())};
-      PlumbSlot dec{};
-      plumb_url_decode(&ctx, &in, &dec);
-      if (dec.tag != PLUMB_STRING) return false;
-      text = std::string_view(reinterpret_cast<const char*>(dec.bits), dec.len);
-    }
-    std::string& buf = dc_.scratch->buffers[level];
-    if (buf.size() < text.size() + simdjson::SIMDJSON_PADDING)
-      buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
-    if (!text.empty()) std::memcpy(buf.data(), text.data(), text.size());
     od::document d;
-    if (dc_.scratch->OdLevel(level).iterate(buf.data(), text.size(), buf.size()).get(d)) return false;
+    if (dc_.scratch->OdLevel(level)
+            .iterate(padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING)
+            .get(d))
+      return false;
     od::value root;
     if (d.get_value().get(root)) return false;
     Walker inner(t_, arena_, dc_);
@@ -510,10 +508,9 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
 
   // Decodes a root field of the record (scalar already read, or not).
   auto field_scalar = [&](std::string_view key, const JScalar& j) {
-    int32_t found = td->FindKey(key);
+    int32_t found = ReadIndex(*td, key);
     if (found < 0) return;
     const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
-    if (!fd.used && !fd.required) return;
     if (!IsScalarKind(t[fd.type].kind)) {
       restart = true;  // e.g. a JSON string where a record is declared: let Typed do it
       return;
@@ -541,15 +538,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     if (hk == HeaderKey::kNone && have_type) {
       // The common case once the type is known: a field rules read, or a
       // value skipped unread (also every field of a type no rule reads).
-      if (!fields) continue;
-      int32_t found = td->FindKey(key);
-      if (found < 0) continue;
-      const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
-      if (!fd.used && !fd.required) continue;
-      dc.PushPath({key, -1});
-      bool ok = w.Typed(f.value(), fd.type, &fields[found]);
-      dc.PopPath();
-      if (!ok) break;
+      if (fields && !w.Field(*td, key, f.value(), fields)) break;
       continue;
     }
     od::value& v = f.value();
@@ -564,15 +553,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
         restart = true;
         continue;
       }
-      if (!fields) continue;
-      int32_t found = td->FindKey(key);
-      if (found < 0) continue;
-      const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
-      if (!fd.used && !fd.required) continue;
-      dc.PushPath({key, -1});
-      bool ok = w.Typed(v, fd.type, &fields[found]);
-      dc.PopPath();
-      if (!ok) break;
+      if (fields && !w.Field(*td, key, v, fields)) break;
       continue;
     }
     JScalar j;
@@ -673,24 +654,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
       r.message = InvalidJson(err);
       return r;
     }
-    for (auto fr : again) {
-      od::field f;
-      if ((err = std::move(fr).get(f))) {
-        w.Fail(err);
-        break;
-      }
-      std::string_view key;
-      if (!w.Key(f, &key)) break;
-      int32_t found = td->FindKey(key);
-      if (found < 0) continue;
-      const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
-      if (!fd.used && !fd.required) continue;
-      dc.PushPath({key, -1});
-      bool ok = w.Typed(f.value(), fd.type, &fields[found]);
-      dc.PopPath();
-      if (!ok) break;
-    }
-    if (w.error != simdjson::SUCCESS) {
+    if (!w.Fields(again, *td, fields)) {  // false only with w.error set
       r.message = InvalidJson(w.error);
       return r;
     }

@@ -245,43 +245,6 @@ TEST_CASE("DecodeCi: the on-demand walk (key order, validation of what is read, 
   }
 }
 
-// Slot trees equal by value (strings by bytes, nets by content).
-bool SameSlots(const PlumbSlot& a, const PlumbSlot& b, std::string* where, const std::string& path = "") {
-  auto fail = [&](const char* what) {
-    *where = (path.empty() ? "(root)" : path) + ": " + what;
-    return false;
-  };
-  if (a.tag != b.tag) return fail("tags differ");
-  switch (a.tag) {
-    case PLUMB_ABSENT:
-    case PLUMB_NULL:
-      return true;
-    case PLUMB_STRING:
-      return (a.len == b.len && std::memcmp(reinterpret_cast<const void*>(a.bits),
-                                            reinterpret_cast<const void*>(b.bits), a.len) == 0) ||
-             fail("strings differ");
-    case PLUMB_IP:
-    case PLUMB_CIDR:
-      return std::memcmp(reinterpret_cast<const void*>(a.bits), reinterpret_cast<const void*>(b.bits),
-                         sizeof(PlumbNet)) == 0 ||
-             fail("addresses differ");
-    case PLUMB_LIST:
-    case PLUMB_RECORD:
-    case PLUMB_MAP:
-    case PLUMB_OBJECT: {
-      size_t n = a.tag == PLUMB_MAP || a.tag == PLUMB_OBJECT ? 2 * size_t{a.len} : a.len;
-      if (a.len != b.len) return fail("lengths differ");
-      auto* x = reinterpret_cast<const PlumbSlot*>(a.bits);
-      auto* y = reinterpret_cast<const PlumbSlot*>(b.bits);
-      for (size_t i = 0; i < n; ++i)
-        if (!SameSlots(x[i], y[i], where, path + "[" + std::to_string(i) + "]")) return false;
-      return true;
-    }
-    default:
-      return a.bits == b.bits || fail("values differ");
-  }
-}
-
 // The on-demand walk of DecodeCi and the DOM decoder must agree on every CI
 // both accept (the DOM decoder is the reference: it reads everything).
 void CheckSameAsDom(CiFixture& f, std::string_view json) {

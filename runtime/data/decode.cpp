@@ -776,7 +776,27 @@ void DecodeDynamic(simdjson::dom::element v, Arena& arena, PlumbSlot* out, Decod
 bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Arena& arena, PlumbSlot* out,
                     DecodeContext& dc) {
   SetAbsent(out);
+  JsonScratch* saved = dc.scratch;
   JsonScratch* scratch = dc.scratch ? dc.scratch : &JsonScratch::ForThisThread();
+  dc.scratch = scratch;
+  std::string_view padded;
+  simdjson::dom::element root;
+  bool parsed = decode_internal::PadJsonText(text, arena, dc, &padded) &&
+                scratch->Level(dc.string_level).parse(padded.data(), padded.size(), false).get(root) ==
+                    simdjson::SUCCESS;
+  if (parsed) {
+    ++dc.string_level;
+    Decoder d(t, arena, dc);
+    d.Typed(root, t ? type : kNoType, out);
+    --dc.string_level;
+  }
+  dc.scratch = saved;
+  return parsed;
+}
+
+namespace decode_internal {
+
+bool PadJsonText(std::string_view text, Arena& arena, DecodeContext& dc, std::string_view* padded) {
   int level = dc.string_level;
   if (level >= JsonScratch::kMaxStringLevels) {
     dc.Warn("JSON nested in strings more than " + std::to_string(JsonScratch::kMaxStringLevels) +
@@ -787,7 +807,7 @@ bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Aren
   while (!text.empty() && (text[0] == ' ' || text[0] == '\t' || text[0] == '\n' || text[0] == '\r'))
     text.remove_prefix(1);
   if (IsUrlEncodedJson(text)) {
-    PlumbCtx ctx = MakeCtx(arena, scratch);
+    PlumbCtx ctx = MakeCtx(arena, dc.scratch);
     PlumbSlot in = StringSlot(text), dec{};
     plumb_url_decode(&ctx, &in, &dec);
     if (dec.tag != PLUMB_STRING) return false;
@@ -795,25 +815,16 @@ bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Aren
   }
   // The parser wants SIMDJSON_PADDING readable bytes past the end; keep one
   // reusable buffer per level instead of letting simdjson allocate per parse.
-  std::string& buf = scratch->buffers[level];
+  std::string& buf = dc.scratch->buffers[level];
   if (buf.size() < text.size() + simdjson::SIMDJSON_PADDING)
     buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
   if (!text.empty()) std::memcpy(buf.data(), text.data(), text.size());
   std::memset(buf.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-  simdjson::dom::element root;
-  if (scratch->Level(level).parse(buf.data(), text.size(), false).get(root) != simdjson::SUCCESS)
-    return false;
-  DecodeContext* ctx = &dc;
-  JsonScratch* saved = ctx->scratch;
-  ctx->scratch = scratch;
-  ++ctx->string_level;
-  Decoder d(t, arena, *ctx);
-  bool ok = d.Typed(root, t ? type : kNoType, out);
-  --ctx->string_level;
-  ctx->scratch = saved;
-  (void)ok;
+  *padded = std::string_view(buf.data(), text.size());
   return true;
 }
+
+}  // namespace decode_internal
 
 namespace decode_internal {
 

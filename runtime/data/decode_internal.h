@@ -52,6 +52,14 @@ PlumbSlot* AllocSlots(Arena& arena, size_t n);
 // exponents beyond double range) with `null`; *replaced counts them.
 std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced);
 
+// JSON found in a string, made ready for a parser of string level
+// dc.string_level: leading blanks trimmed, URL-decoded when it starts with
+// %7B / %5B, copied into dc.scratch->buffers[level] with SIMDJSON_PADDING
+// zero bytes after it (*padded views that copy, valid until the next call at
+// this level). False when the URL encoding is broken, or (with a warning)
+// when the string nesting limit is reached. dc.scratch must be set.
+bool PadJsonText(std::string_view text, Arena& arena, DecodeContext& dc, std::string_view* padded);
+
 // Parses `text` (readable for SIMDJSON_PADDING bytes past its end) with the
 // scratch DOM parser `dom` and decodes it as `type` (kNoType: dynamic json).
 // Numbers beyond int64/float64 read as absent with a warning, as in DecodeCi.

@@ -65,15 +65,15 @@ constexpr int kSlots = 512;  // live windows: a few per batch in flight
 std::atomic<uintptr_t> g_begin[kSlots];
 std::atomic<uintptr_t> g_end[kSlots];
 struct sigaction g_previous;
+uintptr_t g_page_mask = 0;  // set before the handler is installed (sysconf is not signal-safe)
 
 void Handler(int sig, siginfo_t* info, void* uctx) {
   uintptr_t a = reinterpret_cast<uintptr_t>(info->si_addr);
-  uintptr_t page_mask = ~static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE) - 1);
   for (int i = 0; i < kSlots; ++i) {
     uintptr_t b = g_begin[i].load(std::memory_order_acquire);
     uintptr_t e = g_end[i].load(std::memory_order_acquire);
     if (b == 0 || a < b || a >= e) continue;
-    uintptr_t page = a & page_mask;
+    uintptr_t page = a & g_page_mask;
     void* r = ::mmap(reinterpret_cast<void*>(page), e - page, PROT_READ,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (r != MAP_FAILED) return;  // the access is retried and reads zeros
@@ -90,6 +90,7 @@ void Handler(int sig, siginfo_t* info, void* uctx) {
 
 void Install() {
   static bool done = [] {
+    g_page_mask = ~static_cast<uintptr_t>(PageSize() - 1);
     struct sigaction sa {};
     sa.sa_sigaction = Handler;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;

@@ -187,4 +187,44 @@ inline const PlumbNet& Net(const PlumbSlot& s) {
   return *reinterpret_cast<const PlumbNet*>(s.bits);
 }
 
+// Slot trees equal by value (strings by bytes, nets by content). On a
+// difference, *where (when given) says at which path and how.
+inline bool SameSlots(const PlumbSlot& a, const PlumbSlot& b, std::string* where = nullptr,
+                      const std::string& path = "") {
+  auto fail = [&](const char* what) {
+    if (where) *where = (path.empty() ? "(root)" : path) + ": " + what;
+    return false;
+  };
+  if (a.tag != b.tag) return fail("tags differ");
+  switch (a.tag) {
+    case PLUMB_ABSENT:
+    case PLUMB_NULL:
+      return true;
+    case PLUMB_STRING:
+      return (a.len == b.len &&
+              (a.len == 0 || std::memcmp(reinterpret_cast<const void*>(a.bits),
+                                         reinterpret_cast<const void*>(b.bits), a.len) == 0)) ||
+             fail("strings differ");
+    case PLUMB_IP:
+    case PLUMB_CIDR:
+      return std::memcmp(reinterpret_cast<const void*>(a.bits), reinterpret_cast<const void*>(b.bits),
+                         sizeof(PlumbNet)) == 0 ||
+             fail("addresses differ");
+    case PLUMB_LIST:
+    case PLUMB_RECORD:
+    case PLUMB_MAP:
+    case PLUMB_OBJECT: {
+      if (a.len != b.len) return fail("lengths differ");
+      size_t n = a.tag == PLUMB_MAP || a.tag == PLUMB_OBJECT ? 2 * size_t{a.len} : a.len;
+      auto* x = reinterpret_cast<const PlumbSlot*>(a.bits);
+      auto* y = reinterpret_cast<const PlumbSlot*>(b.bits);
+      for (size_t i = 0; i < n; ++i)
+        if (!SameSlots(x[i], y[i], where, where ? path + "[" + std::to_string(i) + "]" : path)) return false;
+      return true;
+    }
+    default:
+      return a.bits == b.bits || fail("values differ");
+  }
+}
+
 }  // namespace plumb::rt::testing
