@@ -8,10 +8,13 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <cstring>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "plumb/builtins.h"
+#include "plumb/format.h"
 #include "plumb/value.h"
 
 namespace plumb::codegen {
@@ -97,6 +100,11 @@ class Body {
   Val CallUser(const check::FnInfo* fn, std::vector<Val> args);
   Val Binary(const ast::Expr& e, const ast::Binary& bin);
   Val Compare(ast::BinaryOp op, Val l, TypeRef lt, Val r, TypeRef rt);
+  // Constant operands, specialised instead of handed to the generic helpers.
+  std::optional<std::string_view> ConstStr(Val v);
+  Value* StrEqConst(Val x, std::string_view s);
+  Value* InConstList(Val x, TypeRef xt, Val list);
+  std::optional<Val> FoldConversion(Builtin b, Val v);
   Val Interpolate(const ast::StringLit& s);
   Val Concat(std::vector<Val> parts);
   TypeRef TypeOf(const ast::Expr& e) { return side_->TypeOf(e); }
@@ -528,6 +536,7 @@ Val Body::Lower(const ast::Expr& e) {
 }
 
 Val Body::Convert(Builtin bi, Val v, TypeRef from) {
+  if (auto folded = FoldConversion(bi, v)) return *folded;
   Value* p = ToPtr(v);
   switch (bi) {
     case Builtin::kToInt:
@@ -805,6 +814,8 @@ Val Body::Compare(ast::BinaryOp op, Val l, TypeRef lt, Val r, TypeRef rt) {
                   (lt->kind == TK::kInt || lt->kind == TK::kBool || lt->kind == TK::kTimestamp ||
                    lt->kind == TK::kDuration);
     if (simple) return finish_eq(b_.CreateICmpEQ(l.bits, r.bits));
+    if (auto c = ConstStr(r)) return finish_eq(StrEqConst(l, *c));
+    if (auto c = ConstStr(l)) return finish_eq(StrEqConst(r, *c));
     Value* same = b_.CreateICmpNE(CallI32("plumb_value_eq", {ToPtr(l), ToPtr(r)}), b_.getInt32(0));
     return finish_eq(same);
   }
@@ -864,6 +875,135 @@ Val Body::Compare(ast::BinaryOp op, Val l, TypeRef lt, Val r, TypeRef rt) {
     }
   }
   return Bool(c);
+}
+
+// ---- constant operands -------------------------------------------------------
+// Literals lower to constants (Str, ConstantSlots); comparisons and
+// conversions whose operand is one are specialised here. Each must answer
+// exactly what the generic helper answers (values.cpp DeepEqual,
+// collections.cpp plumb_list_contains, net.cpp / time.cpp parsers).
+
+// The text of a string constant: a STRING slot whose bits are the address of
+// one of the module's constant byte arrays.
+std::optional<std::string_view> Body::ConstStr(Val v) {
+  auto* tag = dyn_cast<ConstantInt>(v.tag);
+  auto* len = dyn_cast<ConstantInt>(v.len);
+  if (!tag || !len || tag->getZExtValue() != PLUMB_STRING) return std::nullopt;
+  uint64_t n = len->getZExtValue();
+  auto* ce = dyn_cast<ConstantExpr>(v.bits);
+  if (!ce || ce->getOpcode() != Instruction::PtrToInt) return std::nullopt;
+  auto* gv = dyn_cast<GlobalVariable>(ce->getOperand(0));
+  if (!gv || !gv->isConstant() || !gv->hasInitializer()) return std::nullopt;
+  if (n == 0) return std::string_view();
+  auto* data = dyn_cast<ConstantDataSequential>(gv->getInitializer());
+  if (!data || data->getElementByteSize() != 1) return std::nullopt;
+  StringRef raw = data->getRawDataValues();
+  if (raw.size() < n) return std::nullopt;
+  return std::string_view(raw.data(), n);
+}
+
+// x == "s" for any x: true exactly when x is a STRING of the same bytes
+// (DeepEqual answers false for every other tag, absent included). Strings of
+// up to 64 bytes are compared inline, eight bytes at a time after the length
+// check; longer ones go to plumb_value_eq.
+Value* Body::StrEqConst(Val x, std::string_view s) {
+  Value* ok = b_.CreateAnd(IsTag(x, PLUMB_STRING), b_.CreateICmpEQ(x.len, b_.getInt32(s.size())));
+  if (s.empty()) return ok;
+  if (s.size() > 64)
+    return b_.CreateICmpNE(CallI32("plumb_value_eq", {ToPtr(x), ToPtr(Str(s))}), b_.getInt32(0));
+  ok = b_.CreateAnd(ok, b_.CreateICmpNE(x.bits, b_.getInt64(0)));  // as AsStringView
+  BasicBlock* from = b_.GetInsertBlock();
+  auto *bytes = NewBlock("streq.bytes"), *done = NewBlock("streq.done");
+  b_.CreateCondBr(ok, bytes, done);
+  b_.SetInsertPoint(bytes);
+  Value* p = PtrOf(x);
+  bool little = L_.out_.mod->getDataLayout().isLittleEndian();
+  Value* all = nullptr;
+  for (size_t off = 0; off < s.size();) {
+    size_t w = s.size() - off >= 8 ? 8 : s.size() - off >= 4 ? 4 : s.size() - off >= 2 ? 2 : 1;
+    uint64_t c = 0;
+    for (size_t i = 0; i < w; ++i) {
+      uint64_t byte = static_cast<unsigned char>(s[off + i]);
+      c |= byte << (8 * (little ? i : w - 1 - i));
+    }
+    Type* it = b_.getIntNTy(static_cast<unsigned>(8 * w));
+    Value* word = b_.CreateAlignedLoad(it, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), p, off), Align(1));
+    Value* same = b_.CreateICmpEQ(word, ConstantInt::get(it, c));
+    all = all ? b_.CreateAnd(all, same) : same;
+    off += w;
+  }
+  BasicBlock* bytes_end = b_.GetInsertBlock();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  PHINode* phi = b_.CreatePHI(b_.getInt1Ty(), 2);
+  phi->addIncoming(b_.getFalse(), from);
+  phi->addIncoming(all, bytes_end);
+  return phi;
+}
+
+// x in [c1, c2, ...] over a constant list of strings, or of ints when x is
+// statically an int: one inline comparison per item. Null when the list is
+// not such a constant (the caller calls plumb_list_contains).
+Value* Body::InConstList(Val x, TypeRef xt, Val list) {
+  constexpr unsigned kMaxInline = 16;
+  auto* ce = dyn_cast<ConstantExpr>(list.bits);
+  if (!ce || ce->getOpcode() != Instruction::PtrToInt) return nullptr;
+  auto* gv = dyn_cast<GlobalVariable>(ce->getOperand(0));
+  if (!gv || !gv->isConstant() || !gv->hasInitializer()) return nullptr;
+  auto* arr = dyn_cast<ConstantArray>(gv->getInitializer());
+  if (!arr || arr->getNumOperands() == 0 || arr->getNumOperands() > kMaxInline) return nullptr;
+  bool x_int = xt && xt->kind == TK::kInt;
+  std::vector<std::pair<bool, Val>> items;  // (is string, constant)
+  for (unsigned i = 0; i < arr->getNumOperands(); ++i) {
+    auto* cs = dyn_cast<ConstantStruct>(arr->getOperand(i));
+    if (!cs) return nullptr;
+    Val item{cs->getOperand(0), cs->getOperand(1), cs->getOperand(2)};
+    auto* tag = dyn_cast<ConstantInt>(item.tag);
+    if (!tag) return nullptr;
+    if (ConstStr(item))
+      items.push_back({true, item});
+    else if (tag->getZExtValue() == PLUMB_INT && x_int && isa<ConstantInt>(item.bits))
+      items.push_back({false, item});
+    else
+      return nullptr;
+  }
+  Value* found = nullptr;
+  for (auto& [is_str, item] : items) {
+    Value* hit = is_str ? StrEqConst(x, *ConstStr(item))
+                        : b_.CreateAnd(IsTag(x, PLUMB_INT), b_.CreateICmpEQ(x.bits, item.bits));
+    found = found ? b_.CreateOr(found, hit) : hit;
+  }
+  return found;
+}
+
+// cidr("10.0.0.0/8"), ip(...), timestamp(...), duration(...) of a literal:
+// parsed once, here, by the runtime's own parser; the result is a constant
+// (absent when the text does not parse, as at run time).
+std::optional<Val> Body::FoldConversion(Builtin bi, Val v) {
+  if (bi != Builtin::kToCidr && bi != Builtin::kToIp && bi != Builtin::kToTimestamp &&
+      bi != Builtin::kToDuration)
+    return std::nullopt;
+  auto text = ConstStr(v);
+  if (!text) return std::nullopt;
+  if (bi == Builtin::kToTimestamp || bi == Builtin::kToDuration) {
+    PlumbSlot in{PLUMB_STRING, static_cast<uint32_t>(text->size()), reinterpret_cast<uint64_t>(text->data())};
+    PlumbSlot out{};
+    if (bi == Builtin::kToTimestamp)
+      plumb_parse_timestamp(&in, &out);
+    else
+      plumb_parse_duration(&in, &out);
+    if (out.tag == PLUMB_ABSENT) return Absent();
+    return Val{b_.getInt32(out.tag), b_.getInt32(out.len), b_.getInt64(out.bits)};
+  }
+  std::optional<PlumbNet> net = bi == Builtin::kToCidr ? rt::ParseCidr(*text) : rt::ParseIp(*text);
+  if (!net) return Absent();
+  char bytes[sizeof(PlumbNet)];
+  std::memcpy(bytes, &*net, sizeof bytes);
+  auto* arr = ConstantDataArray::get(*L_.out_.ctx, ArrayRef<uint8_t>(reinterpret_cast<uint8_t*>(bytes), sizeof bytes));
+  auto* gv = new GlobalVariable(*L_.out_.mod, arr->getType(), true, GlobalValue::PrivateLinkage, arr, "plumb.net");
+  gv->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+  gv->setAlignment(Align(8));
+  return Make(bi == Builtin::kToCidr ? PLUMB_CIDR : PLUMB_IP, b_.CreatePtrToInt(gv, b_.getInt64Ty()));
 }
 
 Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
@@ -934,6 +1074,8 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
         }
       } else if (rt_->kind == TK::kCidr) {
         found = b_.CreateICmpNE(CallI32("plumb_cidr_contains", {ToPtr(r), ToPtr(l)}), b_.getInt32(0));
+      } else if (Value* inline_found = InConstList(l, lt, r)) {
+        found = inline_found;
       } else {
         found = b_.CreateICmpNE(CallI32("plumb_list_contains", {ToPtr(r), ToPtr(l)}), b_.getInt32(0));
       }

@@ -58,25 +58,56 @@ void WriteNet(PlumbCtx* ctx, uint32_t tag, const PlumbNet& net, PlumbSlot* out) 
   *out = PlumbSlot{tag, 0, reinterpret_cast<uint64_t>(p)};
 }
 
+// Dotted-quad IPv4, exactly as glibc's inet_pton(AF_INET) reads it (four
+// decimal octets of at most 255, no leading zeros, nothing else), without the
+// copy to a NUL-terminated buffer: security-group CIDRs are parsed per CI.
+// net_test checks it against inet_pton.
+bool ParseV4(std::string_view s, uint8_t out[4]) {
+  unsigned octets = 0, cur = 0;
+  bool digit = false;
+  for (char ch : s) {
+    if (ch >= '0' && ch <= '9') {
+      if (digit && cur == 0) return false;  // a leading zero
+      cur = cur * 10 + static_cast<unsigned>(ch - '0');
+      if (cur > 255) return false;
+      if (!digit) {
+        if (++octets > 4) return false;
+        digit = true;
+      }
+    } else if (ch == '.' && digit) {
+      if (octets == 4) return false;
+      out[octets - 1] = static_cast<uint8_t>(cur);
+      cur = 0;
+      digit = false;
+    } else {
+      return false;
+    }
+  }
+  if (octets < 4 || !digit) return false;
+  out[3] = static_cast<uint8_t>(cur);
+  return true;
+}
+
 }  // namespace
 
 std::optional<PlumbNet> ParseIp(std::string_view in) {
   std::string_view s = internal::TrimAscii(in);
+  if (s.find(':') == std::string_view::npos) {
+    PlumbNet n{};
+    if (!ParseV4(s, n.addr)) return std::nullopt;
+    n.family = 4;
+    n.prefix = 32;
+    return n;
+  }
   char buf[INET6_ADDRSTRLEN + 1];
   if (s.empty() || s.size() >= sizeof buf) return std::nullopt;
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = 0;
   if (std::strlen(buf) != s.size()) return std::nullopt;  // embedded NUL
   PlumbNet n{};
-  if (s.find(':') != std::string_view::npos) {
-    if (inet_pton(AF_INET6, buf, n.addr) != 1) return std::nullopt;
-    n.family = 6;
-    n.prefix = 128;
-  } else {
-    if (inet_pton(AF_INET, buf, n.addr) != 1) return std::nullopt;
-    n.family = 4;
-    n.prefix = 32;
-  }
+  if (inet_pton(AF_INET6, buf, n.addr) != 1) return std::nullopt;
+  n.family = 6;
+  n.prefix = 128;
   return n;
 }
 

@@ -3,6 +3,12 @@
 #include "builtins/test_util.h"
 #include "plumb/format.h"
 
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <functional>
+#include <string>
+
 using namespace plumb::rt;
 using plumb::rt::testing::Env;
 
@@ -116,4 +122,52 @@ TEST_CASE("format.h parsers") {
   PlumbNet junk{};
   junk.family = 9;
   CHECK(FormatNet(junk, true) == "invalid-address");
+}
+
+// ParseIp reads IPv4 itself (no copy, no inet_pton call); it must accept and
+// refuse exactly what inet_pton(AF_INET) does, with the same bytes.
+TEST_CASE("IPv4 parsing agrees with inet_pton") {
+  auto agree = [](const std::string& text) {
+    uint8_t want[4] = {};
+    bool ok = inet_pton(AF_INET, text.c_str(), want) == 1 && text.find('\0') == std::string::npos;
+    auto got = ParseIp(text);
+    INFO("text: " << text);
+    REQUIRE(got.has_value() == ok);
+    if (ok) {
+      CHECK(got->family == 4);
+      CHECK(got->prefix == 32);
+      CHECK(std::memcmp(got->addr, want, 4) == 0);
+    }
+  };
+  for (const char* t :
+       {"0.0.0.0", "255.255.255.255", "10.0.0.1", "1.2.3.4", "192.168.001.1", "01.2.3.4", "1.2.3.04",
+        "1.2.3.0", "0.1.2.3", "256.1.1.1", "1.2.3.256", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+        "1.2.3.4.5", "1.2.3.-4", "1.2.3.+4", "1.2.3.4a", "a1.2.3.4", "", ".", "...", "1.2.3.4 5",
+        "999.0.0.1", "1.2.3.00", "00.0.0.0", "4294967296.0.0.0", "1.2.3.4/32", "0x1.2.3.4", "1.2.3.２"})
+    agree(t);
+  agree(std::string("1.2.3.4\0", 8));
+  agree(std::string("1.2\0.3.4", 8));
+  // Every string of up to 9 characters over "0129.", and random dotted texts.
+  const char alphabet[] = "0129.";
+  std::string s;
+  std::function<void(size_t)> all = [&](size_t left) {
+    agree(s);
+    if (!left) return;
+    for (char c : std::string_view(alphabet)) {
+      s.push_back(c);
+      all(left - 1);
+      s.pop_back();
+    }
+  };
+  all(7);
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {
+    std::string t;
+    for (int k = 0; k < 4; ++k) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      if (k) t += '.';
+      t += std::to_string(x % 300);
+    }
+    agree(t);
+  }
 }

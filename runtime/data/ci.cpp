@@ -223,7 +223,7 @@ class Walker {
         return Subtree(v, jt, type, out);
       case Kind::kList:
         if (jt == od::json_type::array) return List(v, td, out);
-        return Subtree(v, jt, type, out);  // a lone value, or JSON in a string
+        return Lone(v, jt, type, td, out);
       case Kind::kMap:
         if (jt == od::json_type::object) return Map(v, td, out);
         return Subtree(v, jt, type, out);  // [{key, value}] tags, or JSON in a string
@@ -313,6 +313,32 @@ class Walker {
     }
     stack.resize(base);
     return ok;
+  }
+
+  // A lone value where a list is declared (an IAM Statement object, an
+  // Action string): a one-item list, as decode.cpp's List makes it; a string
+  // holding the list as JSON text is decoded as that. Element kinds other than
+  // records and scalars go to the DOM decoder.
+  bool Lone(od::value& v, od::json_type jt, TypeId type, const TypeDesc& td, PlumbSlot* out) {
+    const TypeDesc& et = t_[td.elem];
+    PlumbSlot* item = nullptr;
+    if (jt == od::json_type::object) {
+      if (et.kind != Kind::kRecord) return Subtree(v, jt, type, out);
+      od::object o;
+      if (auto e = v.get_object().get(o)) return Fail(e);
+      item = decode_internal::AllocSlots(arena_, 1);
+      if (!Record(o, et, item)) return false;
+    } else {
+      if (!IsScalarKind(et.kind)) return Subtree(v, jt, type, out);
+      JScalar j;
+      if (!Scalar(v, jt, &j)) return false;
+      if (j.t == JScalar::T::kString && decode_internal::LooksLikeJson(j.s) && JsonText(j.s, type, out))
+        return true;
+      item = decode_internal::AllocSlots(arena_, 1);
+      if (j.t != JScalar::T::kNull) decode_internal::ConvertScalar(j, et, arena_, dc_, item);
+    }
+    if (item->tag != PLUMB_ABSENT) SetAggregate(PLUMB_LIST, item, 1, out);
+    return true;
   }
 
   bool Map(od::value& v, const TypeDesc& td, PlumbSlot* out) {
