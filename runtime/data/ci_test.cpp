@@ -1,5 +1,6 @@
 // DecodeCi tests: whole CIs (fixture files and hostile text) to ItemResult.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <fstream>
 #include <sstream>
@@ -305,6 +306,19 @@ TEST_CASE("DecodeCi: the on-demand walk decodes exactly what the DOM decoder doe
         "configuration": {"groupId": ["x"], "ipPermissions": [{"fromPort": "x", "toPort": 1.5, "ipRanges": [1, {"a": 1}]}]}})",
   };
   for (const char* c : cases) CheckSameAsDom(f, c);
+  // Keys are scanned eight bytes at a time for their closing quote: an escape
+  // at every position of keys of every length around a word, and keys that
+  // hold an escaped quote.
+  for (std::string key : {"groupId", "ipPermissions", "ipProtocol", "fromPort", "unknownKeyOf17chr"}) {
+    for (size_t i = 0; i < key.size(); ++i) {
+      std::string esc = key.substr(0, i) + fmt::format("\\u{:04x}", static_cast<int>(key[i])) + key.substr(i + 1);
+      std::string junk = key.substr(0, i) + "\\\"" + key.substr(i);
+      std::string ci = R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {")" + esc +
+                       R"(": "sg-9", ")" + junk + R"(": 1, "ipPermissions": [{")" + esc +
+                       R"(": 22, "ipProtocol": "tcp", "fromPort": 21}]}})";
+      CheckSameAsDom(f, ci);
+    }
+  }
 }
 
 TEST_CASE("DecodeCi: integers beyond 64 bits at a typed int path") {

@@ -608,10 +608,9 @@ bool Decoder::Record(element v, const TypeDesc& td, PlumbSlot* out) {
     simdjson::dom::object v_obj =
         v.get_object().value_unsafe();  // a local: ranging over a temporary result dangles
     for (simdjson::dom::key_value_pair kv : v_obj) {
-      int32_t found = td.FindKey(kv.key);
+      int32_t found = td.FindReadKey(kv.key);  // fields no rule reads are not even looked at
       if (found < 0) continue;
       const FieldDesc& f = td.fields[static_cast<size_t>(found)];
-      if (!f.used && !f.required) continue;  // projected away: not even looked at
       Seg s(dc_, kv.key);
       Typed(kv.value, f.type, &fields[found]);  // last duplicate wins
     }

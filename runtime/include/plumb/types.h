@@ -85,6 +85,18 @@ struct TypeDesc {
     return true;
   }
   std::vector<std::vector<std::pair<std::string_view, int32_t>>> by_length;
+
+  // FindKey restricted to the fields decoders fill (used or required): the CI
+  // walk's projection test, where most keys of a CI are fields no rule reads
+  // and find an empty bucket here.
+  int32_t FindReadKey(std::string_view key) const {
+    size_t n = key.size();
+    if (n >= read_by_length.size()) return -1;
+    for (const auto& [name, index] : read_by_length[n])
+      if (name[0] == key[0] && SameBytes(name.data(), key.data(), n)) return index;
+    return -1;
+  }
+  std::vector<std::vector<std::pair<std::string_view, int32_t>>> read_by_length;
 };
 
 struct TypeTable {
@@ -116,6 +128,14 @@ struct TypeTable {
       // Deterministic order: fields in schema order within a length.
       for (auto& b : t.by_length)
         std::sort(b.begin(), b.end(), [](auto& a, auto& c) { return a.second < c.second; });
+      t.read_by_length.clear();
+      for (size_t n = 0; n < t.by_length.size(); ++n)
+        for (auto& [k, i] : t.by_length[n]) {
+          const FieldDesc& f = t.fields[static_cast<size_t>(i)];
+          if (!f.used && !f.required) continue;
+          if (t.read_by_length.size() <= n) t.read_by_length.resize(n + 1);
+          t.read_by_length[n].emplace_back(k, i);
+        }
     }
   }
 };
