@@ -12,6 +12,7 @@
 // key by key and every value decoded is checked fully. A syntax error inside
 // a subtree no rule reads is not reported (docs/decisions.md, "Validation of
 // what no rule reads").
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -86,6 +87,58 @@ bool IsNumberSyntax(std::string_view s) {
     if (!digits()) return false;
   }
   return i == n;
+}
+
+// ---- skipping what no rule reads ---------------------------------------------
+// simdjson 3.0's on-demand skip (json_iterator::skip_child) dispatches on each
+// token with a switch whose branches follow the data and mispredict; it was
+// the hottest loop of the walk. SkipContainer does the same walk with one
+// table lookup per token. It uses json_iterator's public API plus two
+// protected members, reached the standard way: a derived class names them and
+// hands out member pointers (no object of the derived type ever exists).
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "SkipContainer relies on simdjson 3's on-demand iterator");
+struct OdValueAccess : od::value {
+  static constexpr auto kIter = &OdValueAccess::iter;  // value_iterator od::value::*
+};
+struct OdIterAccess : od::json_iterator {
+  static constexpr auto kEnd = &OdIterAccess::end_position;
+};
+
+// +1 for an opening bracket, -1 for a closing one, 0 for other tokens. Like
+// skip_child, brackets are counted, not matched.
+constexpr auto kBracketDelta = [] {
+  std::array<int8_t, 256> t{};
+  t['{'] = t['['] = 1;
+  t['}'] = t[']'] = -1;
+  return t;
+}();
+
+// `v` is a value no rule reads whose iterator is at its first token. An
+// array or object is stepped over here, leaving the iterator where
+// skip_child would (after the closing bracket, at the parent's depth):
+// true, or false with *err when the brackets never close. A scalar is left
+// to simdjson (one token): false with *err unset.
+bool SkipContainer(od::value& v, simdjson::error_code* err) {
+  od::value_iterator& vi = v.*OdValueAccess::kIter;
+  od::json_iterator& ji = vi.json_iter();
+  od::token_position p = ji.position();
+  const uint8_t* first = ji.peek(p);
+  if (*first != '{' && *first != '[') return false;
+  const uint8_t* base = first - *p;
+  od::token_position end = (ji.*OdIterAccess::kEnd)();
+  od::token_position q = p + 1;
+  int depth = 1;
+  while (q < end) {
+    depth += kBracketDelta[base[*q++]];
+    if (depth == 0) break;
+  }
+  if (depth != 0) {
+    *err = simdjson::TAPE_ERROR;  // what skip_child reports: not enough close braces
+    return false;
+  }
+  while (ji.position() < q) ji.return_current_and_advance();
+  ji.ascend_to(vi.depth() - 1);
+  return true;
 }
 
 inline void SetAggregate(uint32_t tag, const PlumbSlot* items, size_t n, PlumbSlot* o) {
@@ -277,11 +330,19 @@ class Walker {
   // The last of duplicate keys wins.
   bool Field(const TypeDesc& td, std::string_view key, od::value& v, PlumbSlot* fields) {
     int32_t i = ReadIndex(td, key);
-    if (i < 0) return true;
+    if (i < 0) return Skip(v);
     dc_.PushPath({key, -1});
     bool ok = Typed(v, td.fields[static_cast<size_t>(i)].type, &fields[i]);
     dc_.PopPath();
     return ok;
+  }
+
+  // A value no rule reads: containers stepped over (SkipContainer), scalars
+  // left to the iterator.
+  bool Skip(od::value& v) {
+    simdjson::error_code e = simdjson::SUCCESS;
+    if (!SkipContainer(v, &e) && e != simdjson::SUCCESS) return Fail(e);
+    return true;
   }
 
   bool TooDeep() {
@@ -575,7 +636,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     if (hk == HeaderKey::kNone && have_type) {
       // The common case once the type is known: a field rules read, or a
       // value skipped unread (also every field of a type no rule reads).
-      if (fields && !w.Field(*td, key, f.value(), fields)) break;
+      if (fields ? !w.Field(*td, key, f.value(), fields) : !w.Skip(f.value())) break;
       continue;
     }
     od::value& v = f.value();

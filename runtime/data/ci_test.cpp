@@ -136,6 +136,31 @@ TEST_CASE("DecodeCi: errors") {
       CHECK(r.message.rfind("invalid JSON: ", 0) == 0);
     }
   }
+  SUBCASE("every truncation is an error, in read and unread parts, of read and unread types") {
+    // Unread subtrees are stepped over by counting brackets (SkipContainer):
+    // a CI cut anywhere before its last brace must still be refused.
+    std::string sg = ReadFixture("sg_1_2.json");
+    size_t last = sg.rfind('}');
+    REQUIRE(last != std::string::npos);
+    std::string other = sg;
+    size_t at = other.find("AWS::EC2::SecurityGroup");
+    REQUIRE(at != std::string::npos);
+    other.replace(at, 23, "AWS::EC2::NetworkAcl....");  // same length; a type no rule reads
+    for (const std::string* text : {&sg, &other}) {
+      for (size_t cut = 1; cut < last; ++cut) {
+        ItemResult r = f.Run(std::string_view(*text).substr(0, cut));
+        INFO("cut at " << cut);
+        CHECK(r.status == ItemStatus::kError);
+      }
+      CHECK(f.Run(*text).status != ItemStatus::kError);
+    }
+    // Brackets that do not balance inside an unread subtree.
+    for (const char* bad :
+         {R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "relationships": [[1]})",
+          R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "relationships": [1]]})",
+          R"({"resourceType": "AWS::EC2::VPC", "resourceId": "vpc-1", "configuration": {"a": [{"b": 1}}})"})
+      CHECK(f.Run(bad).status == ItemStatus::kError);
+  }
   SUBCASE("100k-deep nesting") {
     std::string deep =
         R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": )";
