@@ -1,6 +1,7 @@
 #include "diag/diag.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -85,10 +86,26 @@ void RenderSnippet(const SourceManager& sm, Span span, std::ostream& out, bool c
     b.col -= start - 1;
     if (e.line == b.line) e.col = e.col >= start ? e.col - (start - 1) : b.col;
   }
+  // A binary file named as source: the location says enough.
+  if (line.find('\0') != std::string_view::npos) return;
   std::string gutter = fmt::format("{:>5} | ", b.line);
   out << gutter;
-  // Tabs are kept so the caret line can copy them and stay aligned.
-  out << line << "\n";
+  // Tabs are kept so the caret line can copy them and stay aligned; other
+  // control bytes (an escape sequence) and bytes that are not UTF-8 (a
+  // Latin-1 file) are shown as '?', one column each, so the caret stays
+  // under its byte and a hostile file cannot drive the terminal.
+  for (size_t i = 0; i < line.size();) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n > 1 && i + n <= line.size() && simdjson::validate_utf8(line.data() + i, n)) {
+      out << line.substr(i, n);
+      i += n;
+    } else {
+      out << ((c < 0x20 && c != '\t') || c >= 0x7f ? '?' : static_cast<char>(c));
+      ++i;
+    }
+  }
+  out << "\n";
   std::string pad(gutter.size() - 2, ' ');
   out << pad << "| ";
   for (uint32_t i = 1; i < b.col && i - 1 < line.size(); ++i) out << (line[i - 1] == '\t' ? '\t' : ' ');

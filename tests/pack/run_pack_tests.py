@@ -102,6 +102,13 @@ def test_build_inspect():
     open(bad, "w").write("package t\nrule r for AWS::EC2::Volume {\n  check configuration.nosuch == 1\n}\n")
     p = run([A.plumb, "build", bad, "-o", os.path.join(TMP, "bad.so")])
     check(p.returncode == 2 and not os.path.exists(os.path.join(TMP, "bad.so")), "rules with errors build nothing")
+    # A pack named where rule source goes (forgetting --pack): says what it is.
+    pack = build_pack(rules, os.path.join(TMP, "given_as_rules.so"))
+    for cmd, code in ((["run", pack, "-i", src("tests", "data", "ci")], 2), (["check", pack], 1)):
+        p = run([A.plumb, *cmd])
+        err = p.stderr.decode()
+        check(p.returncode == code and "plumb run --pack" in err and "UTF-8" not in err and f"{pack}:1:1" in err
+              and "ELF" in err and "\x00" not in err and "\x7f" not in err, f"plumb {cmd[0]} pack.so: {err!r}")
 
 
 def compare(rules, pack, inputs, extra=(), fmt="ndjson"):
