@@ -55,8 +55,11 @@ def timed(cmd, stdin=None, cwd=REPO):
     return wall, ru.ru_maxrss, p.returncode, err.decode("utf-8", "replace"), cpu
 
 
-def plumb_run(plumb, corpus, threads, out="/dev/null", extra=()):
-    cmd = [plumb, "run", PACK, "--stdlib", STDLIB[0],
+def plumb_run(plumb, corpus, threads, out="/dev/null", extra=(), pack_so=None):
+    # pack_so: a pack built ahead of time (`plumb build`), run with --pack:
+    # the same rules without parsing, checking or JIT-compiling them.
+    rules = ["--pack", pack_so] if pack_so else [PACK, "--stdlib", STDLIB[0]]
+    cmd = [plumb, "run", *rules,
            "--input", corpus, "--format", "ndjson", "--threads", str(threads),
            "--now", NOW, "-o", out] + list(extra)
     wall, rss, rc, err, cpu = timed(cmd)
@@ -226,6 +229,22 @@ def run(args, plumb, rss_counts, workdir):
         results[threads] = {"wall": wall, "rss": rss, "cpu": cpu,
                             "runs": [r[0] for r in runs]}
 
+    # The same pack compiled ahead of time: what a deployment that builds its
+    # pack once runs. Its output must be the JIT's, byte for byte.
+    pack_so = os.path.join(workdir, "pack.so")
+    _, _, rc, err, _ = timed([plumb, "build", PACK, "--stdlib", stdlib, "-o", pack_so])
+    if rc != 0:
+        raise SystemExit("plumb build %s failed:\n%s" % (PACK, err))
+    aot_evals = os.path.join(workdir, "sample_evals_aot.ndjson")
+    plumb_run(plumb, sample, 1, out=aot_evals, pack_so=pack_so)
+    with open(evals_path, "rb") as a, open(aot_evals, "rb") as b:
+        if a.read() != b.read():
+            raise SystemExit("plumb run --pack gives other evaluations than the JIT")
+    for threads in (1, 2):
+        log("plumb run --pack --threads %d x%d" % (threads, R))
+        (wall, rss, cpu), runs = best_of(R, lambda: plumb_run(plumb, corpus, threads, pack_so=pack_so))
+        results["aot%d" % threads] = {"wall": wall, "rss": rss, "cpu": cpu, "runs": [r[0] for r in runs]}
+
     # Compile cost: the same command on a one-CI input parses, checks, lowers and
     # JIT-compiles the pack, then evaluates one CI. (An empty file is an input
     # error, exit 3, so one CI it is.) `plumb check` stops after the checker, so
@@ -288,10 +307,20 @@ def run(args, plumb, rss_counts, workdir):
                    "| %.0f MB |" % (t, w, cpu, fmt_rate(ncis / w), mb / w,
                                     (ncis / w) / fl_cps, fmt_rate(steady),
                                     cpu * 1e5 / max(ncis, 1), results[t]["rss"] / 1024))
+    for t in (1, 2):
+        r = results["aot%d" % t]
+        w, cpu = r["wall"], r["cpu"]
+        out.append("| plumb run --pack (built ahead of time) --threads %d | %.3f | %.3f | %s | %.1f | %.2f "
+                   "| - | %.3f | %.0f MB |" % (t, w, cpu, fmt_rate(ncis / w), mb / w, (ncis / w) / fl_cps,
+                                              cpu * 1e5 / max(ncis, 1), r["rss"] / 1024))
     scaling = results[1]["wall"] / results[2]["wall"]
     out.append("\n2-thread / 1-thread scaling: %.2fx (runs: 1t %s; 2t %s)\n" % (
         scaling, ", ".join("%.2f" % x for x in results[1]["runs"]),
         ", ".join("%.2f" % x for x in results[2]["runs"])))
+    aot_scaling = results["aot1"]["wall"] / results["aot2"]["wall"]
+    out.append("2-thread / 1-thread scaling with the ahead-of-time pack: %.2fx (runs: 1t %s; 2t %s)\n" % (
+        aot_scaling, ", ".join("%.2f" % x for x in results["aot1"]["runs"]),
+        ", ".join("%.2f" % x for x in results["aot2"]["runs"])))
     out.append("Wall times include process start, reading the file and the pack's JIT "
                "compile (%.3f s, below); the floor excludes reading the file. CPU s is "
                "user+sys of the plumb process (all threads): on a shared machine it is "
