@@ -80,6 +80,11 @@ class Body {
   Val Load(Value* ptr);
   void Store(Value* ptr, Val v);
   Val Absent();
+  // The value of a join block: one PHI per component, from each predecessor.
+  // Expression results meet in PHIs, not allocas: with an alloca per `??`,
+  // `and`, `if`, mem2reg's dominance-frontier work grew with (allocas x
+  // blocks), quadratic in the size of one rule.
+  Val Join(std::initializer_list<std::pair<Val, BasicBlock*>> in);
   Val Make(uint32_t tag, Value* bits, Value* len = nullptr);
   Val Bool(Value* i1);
   Val Str(std::string_view s);
@@ -276,6 +281,14 @@ Val Body::Load(Value* ptr) {
           b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(L_.slot_, ptr, 2))};
 }
 Val Body::Absent() { return {b_.getInt32(0), b_.getInt32(0), b_.getInt64(0)}; }
+Val Body::Join(std::initializer_list<std::pair<Val, BasicBlock*>> in) {
+  auto phi = [&](Type* t, Value* Val::*part) {
+    PHINode* p = b_.CreatePHI(t, static_cast<unsigned>(in.size()));
+    for (auto& [v, bb] : in) p->addIncoming(v.*part, bb);
+    return p;
+  };
+  return {phi(b_.getInt32Ty(), &Val::tag), phi(b_.getInt32Ty(), &Val::len), phi(b_.getInt64Ty(), &Val::bits)};
+}
 Val Body::Make(uint32_t tag, Value* bits, Value* len) {
   return {b_.getInt32(tag), len ? len : b_.getInt32(0), bits};
 }
@@ -467,7 +480,6 @@ Val Body::Lower(const ast::Expr& e) {
           },
           [&](const ast::Binary& bin) { return Binary(e, bin); },
           [&](const ast::If& i) -> Val {
-            Value* res = SlotAlloca();
             Value* c = Cond(*i.cond);
             auto *tb = NewBlock("then"), *eb = NewBlock("else"), *mb = NewBlock("endif");
             b_.CreateCondBr(c, tb, eb);
@@ -480,17 +492,17 @@ Val Body::Lower(const ast::Expr& e) {
             if (t && t->kind == TK::kFloat && TypeOf(*i.then_expr)->kind == TK::kInt)
               a = Make(PLUMB_FLOAT,
                        b_.CreateBitCast(b_.CreateSIToFP(a.bits, b_.getDoubleTy()), b_.getInt64Ty()));
-            Store(res, a);
+            BasicBlock* then_end = b_.GetInsertBlock();
             b_.CreateBr(mb);
             b_.SetInsertPoint(eb);
             Val c2 = Lower(*i.else_expr);
             if (t && t->kind == TK::kFloat && TypeOf(*i.else_expr)->kind == TK::kInt)
               c2 = Make(PLUMB_FLOAT,
                         b_.CreateBitCast(b_.CreateSIToFP(c2.bits, b_.getDoubleTy()), b_.getInt64Ty()));
-            Store(res, c2);
+            BasicBlock* else_end = b_.GetInsertBlock();
             b_.CreateBr(mb);
             b_.SetInsertPoint(mb);
-            return Load(res);
+            return Join({{a, then_end}, {c2, else_end}});
           },
           [&](const ast::ListLit& l) -> Val {
             size_t n = l.items.size();
@@ -1010,24 +1022,26 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
   using Op = ast::BinaryOp;
   TypeRef et = TypeOf(e);
   if (bin.op == Op::kAnd || bin.op == Op::kOr) {
-    Value* res = Alloca(b_.getInt1Ty());
     Value* l = Cond(*bin.lhs);
-    b_.CreateStore(l, res);
+    BasicBlock* lhs_end = b_.GetInsertBlock();
     auto *rhs = NewBlock(bin.op == Op::kAnd ? "and.rhs" : "or.rhs"), *done = NewBlock("logic.done");
     if (bin.op == Op::kAnd)
       b_.CreateCondBr(l, rhs, done);
     else
       b_.CreateCondBr(l, done, rhs);
     b_.SetInsertPoint(rhs);
-    b_.CreateStore(Cond(*bin.rhs), res);
+    Value* r = Cond(*bin.rhs);
+    BasicBlock* rhs_end = b_.GetInsertBlock();
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
-    return Bool(b_.CreateLoad(b_.getInt1Ty(), res));
+    PHINode* res = b_.CreatePHI(b_.getInt1Ty(), 2);
+    res->addIncoming(l, lhs_end);  // the short-circuit value is the left one
+    res->addIncoming(r, rhs_end);
+    return Bool(res);
   }
   if (bin.op == Op::kCoalesce) {
-    Value* res = SlotAlloca();
     Val l = Lower(*bin.lhs);
-    Store(res, l);
+    BasicBlock* lhs_end = b_.GetInsertBlock();
     auto *rhs = NewBlock("coalesce.rhs"), *done = NewBlock("coalesce.done");
     Value* present = b_.CreateAnd(Present(l), b_.CreateICmpNE(l.tag, b_.getInt32(PLUMB_NULL)));
     b_.CreateCondBr(present, done, rhs);
@@ -1035,10 +1049,10 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
     Val r = Lower(*bin.rhs);
     if (et && et->kind == TK::kFloat && TypeOf(*bin.rhs)->kind == TK::kInt)
       r = Make(PLUMB_FLOAT, b_.CreateBitCast(b_.CreateSIToFP(r.bits, b_.getDoubleTy()), b_.getInt64Ty()));
-    Store(res, r);
+    BasicBlock* rhs_end = b_.GetInsertBlock();
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
-    Val out = Load(res);
+    Val out = Join({{l, lhs_end}, {r, rhs_end}});
     if (et && et->kind == TK::kFloat && TypeOf(*bin.lhs)->kind == TK::kInt) {
       // int? ?? float: convert the int side
       Value* isint = IsTag(out, PLUMB_INT);
@@ -1130,20 +1144,22 @@ Val Body::Binary(const ast::Expr& e, const ast::Binary& bin) {
       Value* bad = b_.CreateOr(b_.CreateICmpEQ(r.bits, b_.getInt64(0)),
                                b_.CreateAnd(b_.CreateICmpEQ(r.bits, b_.getInt64(-1)),
                                             b_.CreateICmpEQ(l.bits, b_.getInt64(INT64_MIN))));
-      Value* slot = Alloca(b_.getInt64Ty());
-      b_.CreateStore(b_.getInt64(0), slot);
       auto *ok = NewBlock("div.ok"), *err = NewBlock("div.err"), *done = NewBlock("div.done");
       b_.CreateCondBr(bad, err, ok);
       b_.SetInsertPoint(err);
       LineCol p = L_.sm_.Position(e.span.file, e.span.begin);
       Fail(fmt::format("division by zero at {}:{}:{}", L_.sm_.Path(e.span.file), p.line, p.col));
+      BasicBlock* err_end = b_.GetInsertBlock();
       b_.CreateBr(done);
       b_.SetInsertPoint(ok);
-      b_.CreateStore(bin.op == Op::kDiv ? b_.CreateSDiv(l.bits, r.bits) : b_.CreateSRem(l.bits, r.bits),
-                     slot);
+      Value* q = bin.op == Op::kDiv ? b_.CreateSDiv(l.bits, r.bits) : b_.CreateSRem(l.bits, r.bits);
+      BasicBlock* ok_end = b_.GetInsertBlock();
       b_.CreateBr(done);
       b_.SetInsertPoint(done);
-      res = b_.CreateLoad(b_.getInt64Ty(), slot);
+      PHINode* phi = b_.CreatePHI(b_.getInt64Ty(), 2);
+      phi->addIncoming(b_.getInt64(0), err_end);
+      phi->addIncoming(q, ok_end);
+      res = phi;
     }
   }
   return Make(tag, res);
@@ -1164,18 +1180,19 @@ Val Body::Details(const ast::Expr& e) {
   if (auto* b = std::get_if<ast::Binary>(&e.node)) {
     if (b->op == ast::BinaryOp::kAnd) {
       // Describe the first conjunct that is false.
-      Value* res = SlotAlloca();
       Value* l = Cond(*b->lhs);
       auto *lf = NewBlock("why.l"), *rf = NewBlock("why.r"), *done = NewBlock("why.done");
       b_.CreateCondBr(l, rf, lf);
       b_.SetInsertPoint(lf);
-      Store(res, Details(*b->lhs));
+      Val why_l = Details(*b->lhs);
+      BasicBlock* lf_end = b_.GetInsertBlock();
       b_.CreateBr(done);
       b_.SetInsertPoint(rf);
-      Store(res, Details(*b->rhs));
+      Val why_r = Details(*b->rhs);
+      BasicBlock* rf_end = b_.GetInsertBlock();
       b_.CreateBr(done);
       b_.SetInsertPoint(done);
-      return Load(res);
+      return Join({{why_l, lf_end}, {why_r, rf_end}});
     }
     if (b->op == ast::BinaryOp::kOr) return Concat({Details(*b->lhs), Str("; "), Details(*b->rhs)});
     if (b->op != ast::BinaryOp::kCoalesce) {
