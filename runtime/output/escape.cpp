@@ -81,6 +81,16 @@ void AppendJsonString(std::string& out, std::string_view s) {
       if (special & kHigh) break;
       i += 8;
     }
+    // The last 1-7 bytes: one overlapping word ending at n, when the string
+    // has eight bytes and that word is plain.
+    if (i < n && i + 8 > n && n >= 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + n - 8, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+      uint64_t special = ((w - kOnes * 0x20) & ~w) | (((w ^ (kOnes * '"')) - kOnes) & ~(w ^ (kOnes * '"'))) |
+                         (((w ^ (kOnes * '\\')) - kOnes) & ~(w ^ (kOnes * '\\'))) | w;
+      if (!(special & kHigh)) i = n;
+    }
     if (i >= n) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
