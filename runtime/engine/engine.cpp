@@ -108,16 +108,17 @@ struct Engine::Impl {
     seen_type = true;
     bool deleted = IsDeletedStatus(r.header.item_status);
     const PlumbSlot* fields = reinterpret_cast<const PlumbSlot*>(r.root.bits);
+    Evaluation& ev = w.ev;  // reused: its strings keep their capacity
+    // What every evaluation of this CI shares, set once.
+    ev.resource_type = r.header.resource_type;
+    ev.resource_id = r.header.resource_id;
+    ev.account_id = r.header.account_id;
+    ev.region = r.header.region;
+    ev.ordering_timestamp_us = r.header.capture_time_us == INT64_MIN ? 0 : r.header.capture_time_us;
+    ev.source = item.source();
+    ev.locator = item.locator;
     for (const EngineEntry* en : it->second) {
-      Evaluation& ev = w.ev;  // reused: its strings keep their capacity
       ev.rule = rules[en->rule].info.name;
-      ev.resource_type = r.header.resource_type;
-      ev.resource_id = r.header.resource_id;
-      ev.account_id = r.header.account_id;
-      ev.region = r.header.region;
-      ev.ordering_timestamp_us = r.header.capture_time_us == INT64_MIN ? 0 : r.header.capture_time_us;
-      ev.source = item.source();
-      ev.locator = item.locator;
       ev.annotation.clear();
       ev.explanation.clear();
       if (deleted) {
