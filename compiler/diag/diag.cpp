@@ -116,6 +116,21 @@ void RenderSnippet(const SourceManager& sm, Span span, std::ostream& out, bool c
   if (color) out << "\033[0m";
   out << "\n";
 }
+// Text from sources, file names or libraries (an RE2 error quoting a
+// pattern) on its way to a terminal: control bytes other than newline and tab
+// become \xNN, so nothing a rule file holds can drive the terminal.
+std::string Safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f)
+      out += fmt::format("\\x{:02X}", u);
+    else
+      out += c;
+  }
+  return out;
+}
 }  // namespace
 
 void RenderText(const Diagnostics& d, const SourceManager& sm, std::ostream& out, RenderOptions opts) {
@@ -125,22 +140,22 @@ void RenderText(const Diagnostics& d, const SourceManager& sm, std::ostream& out
     const char* sevc = !opts.color ? "" : g.severity == Severity::kError ? "\033[1;31m" : "\033[1;35m";
     if (g.span.file < sm.size()) {
       LineCol p = sm.Position(g.span.file, g.span.begin);
-      out << bold << sm.Path(g.span.file) << ":" << p.line << ":" << p.col << ": " << reset;
+      out << bold << Safe(sm.Path(g.span.file)) << ":" << p.line << ":" << p.col << ": " << reset;
     }
     out << sevc << SevName(g.severity) << "[" << DiagCodeString(g.code) << "]" << reset << ": " << bold
-        << g.message << reset << "\n";
+        << Safe(g.message) << reset << "\n";
     if (g.span.file < sm.size()) RenderSnippet(sm, g.span, out, opts.color, opts.color ? "\033[1;32m" : "");
     for (const auto& n : g.notes) {
       if (n.span && n.span->file < sm.size()) {
         LineCol p = sm.Position(n.span->file, n.span->begin);
-        out << "  note: " << n.message << " (" << sm.Path(n.span->file) << ":" << p.line << ":" << p.col
-            << ")\n";
+        out << "  note: " << Safe(n.message) << " (" << Safe(sm.Path(n.span->file)) << ":" << p.line << ":"
+            << p.col << ")\n";
       } else {
-        out << "  note: " << n.message << "\n";
+        out << "  note: " << Safe(n.message) << "\n";
       }
     }
     for (const auto& f : g.fixits) {
-      out << "  fix: replace `" << sm.Slice(f.span) << "` with `" << f.replacement << "`\n";
+      out << "  fix: replace `" << Safe(sm.Slice(f.span)) << "` with `" << Safe(f.replacement) << "`\n";
     }
   }
   if (d.ErrorCount() || d.WarningCount())
