@@ -62,12 +62,22 @@ struct TypeDesc {
   std::unordered_map<std::string_view, int32_t> key_index;
   int32_t from_scalar_index = -1;
 
+  // Keys bucketed by length: a bucket per length, (key, field index) pairs.
+  using KeyBuckets = std::vector<std::vector<std::pair<std::string_view, int32_t>>>;
+
   // The decoder's lookup, on the hot path: keys bucketed by length, compared
-  // with memcmp; no hashing. Returns -1 for keys the schema does not have.
-  int32_t FindKey(std::string_view key) const {
+  // eight bytes at a time; no hashing. Returns -1 for keys the schema does not
+  // have.
+  int32_t FindKey(std::string_view key) const { return Find(by_length, key); }
+  // FindKey restricted to the fields decoders fill (used or required): the CI
+  // walk's projection test, where most keys of a CI are fields no rule reads
+  // and find an empty bucket here.
+  int32_t FindReadKey(std::string_view key) const { return Find(read_by_length, key); }
+
+  static int32_t Find(const KeyBuckets& buckets, std::string_view key) {
     size_t n = key.size();
-    if (n >= by_length.size()) return -1;
-    for (const auto& [name, index] : by_length[n])
+    if (n >= buckets.size()) return -1;
+    for (const auto& [name, index] : buckets[n])
       if (name[0] == key[0] && SameBytes(name.data(), key.data(), n)) return index;
     return -1;
   }
@@ -84,19 +94,8 @@ struct TypeDesc {
       if (*a++ != *b++) return false;
     return true;
   }
-  std::vector<std::vector<std::pair<std::string_view, int32_t>>> by_length;
-
-  // FindKey restricted to the fields decoders fill (used or required): the CI
-  // walk's projection test, where most keys of a CI are fields no rule reads
-  // and find an empty bucket here.
-  int32_t FindReadKey(std::string_view key) const {
-    size_t n = key.size();
-    if (n >= read_by_length.size()) return -1;
-    for (const auto& [name, index] : read_by_length[n])
-      if (name[0] == key[0] && SameBytes(name.data(), key.data(), n)) return index;
-    return -1;
-  }
-  std::vector<std::vector<std::pair<std::string_view, int32_t>>> read_by_length;
+  KeyBuckets by_length;
+  KeyBuckets read_by_length;
 };
 
 struct TypeTable {
