@@ -121,7 +121,7 @@ bool EmitObject(Module& mod, const std::string& object_path, const std::string& 
   mod.addModuleFlag(Module::Warning, "RtLibUseGOT", 1);
   mod.setDataLayout(tm->createDataLayout());
   mod.setTargetTriple(triple);
-  Optimize(mod);
+  Optimize(mod, OptLevel::kAheadOfTime);
   std::error_code ec;
   raw_fd_ostream out(object_path, ec, sys::fs::OF_None);
   if (ec) {

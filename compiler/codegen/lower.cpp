@@ -1406,7 +1406,7 @@ Lowered LowerExpression(const check::Program& prog, const SourceManager& sm, con
   return out;
 }
 
-void Optimize(llvm::Module& mod) {
+void Optimize(llvm::Module& mod, OptLevel level) {
   LoopAnalysisManager lam;
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cam;
@@ -1417,7 +1417,8 @@ void Optimize(llvm::Module& mod) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cam, mam);
-  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(OptimizationLevel::O2);
+  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level == OptLevel::kJit ? OptimizationLevel::O1
+                                                                                   : OptimizationLevel::O2);
   mpm.run(mod, mam);
 }
 
