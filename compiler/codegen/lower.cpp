@@ -106,6 +106,7 @@ class Body {
   Val Binary(const ast::Expr& e, const ast::Binary& bin);
   Val Compare(ast::BinaryOp op, Val l, TypeRef lt, Val r, TypeRef rt);
   // Constant operands, specialised instead of handed to the generic helpers.
+  static Constant* ConstantBehind(Value* bits);
   std::optional<std::string_view> ConstStr(Val v);
   Value* StrEqConst(Val x, std::string_view s);
   Value* InConstList(Val x, TypeRef xt, Val list);
@@ -895,6 +896,16 @@ Val Body::Compare(ast::BinaryOp op, Val l, TypeRef lt, Val r, TypeRef rt) {
 // exactly what the generic helper answers (values.cpp DeepEqual,
 // collections.cpp plumb_list_contains, net.cpp / time.cpp parsers).
 
+// The initializer of the constant global whose address `bits` holds (how
+// Str and ConstantSlots lower literals), or null.
+Constant* Body::ConstantBehind(Value* bits) {
+  auto* ce = dyn_cast<ConstantExpr>(bits);
+  if (!ce || ce->getOpcode() != Instruction::PtrToInt) return nullptr;
+  auto* gv = dyn_cast<GlobalVariable>(ce->getOperand(0));
+  if (!gv || !gv->isConstant() || !gv->hasInitializer()) return nullptr;
+  return gv->getInitializer();
+}
+
 // The text of a string constant: a STRING slot whose bits are the address of
 // one of the module's constant byte arrays.
 std::optional<std::string_view> Body::ConstStr(Val v) {
@@ -902,12 +913,10 @@ std::optional<std::string_view> Body::ConstStr(Val v) {
   auto* len = dyn_cast<ConstantInt>(v.len);
   if (!tag || !len || tag->getZExtValue() != PLUMB_STRING) return std::nullopt;
   uint64_t n = len->getZExtValue();
-  auto* ce = dyn_cast<ConstantExpr>(v.bits);
-  if (!ce || ce->getOpcode() != Instruction::PtrToInt) return std::nullopt;
-  auto* gv = dyn_cast<GlobalVariable>(ce->getOperand(0));
-  if (!gv || !gv->isConstant() || !gv->hasInitializer()) return std::nullopt;
+  Constant* init = ConstantBehind(v.bits);
+  if (!init) return std::nullopt;
   if (n == 0) return std::string_view();
-  auto* data = dyn_cast<ConstantDataSequential>(gv->getInitializer());
+  auto* data = dyn_cast<ConstantDataSequential>(init);
   if (!data || data->getElementByteSize() != 1) return std::nullopt;
   StringRef raw = data->getRawDataValues();
   if (raw.size() < n) return std::nullopt;
@@ -958,31 +967,25 @@ Value* Body::StrEqConst(Val x, std::string_view s) {
 // not such a constant (the caller calls plumb_list_contains).
 Value* Body::InConstList(Val x, TypeRef xt, Val list) {
   constexpr unsigned kMaxInline = 16;
-  auto* ce = dyn_cast<ConstantExpr>(list.bits);
-  if (!ce || ce->getOpcode() != Instruction::PtrToInt) return nullptr;
-  auto* gv = dyn_cast<GlobalVariable>(ce->getOperand(0));
-  if (!gv || !gv->isConstant() || !gv->hasInitializer()) return nullptr;
-  auto* arr = dyn_cast<ConstantArray>(gv->getInitializer());
+  auto* arr = dyn_cast_or_null<ConstantArray>(ConstantBehind(list.bits));
   if (!arr || arr->getNumOperands() == 0 || arr->getNumOperands() > kMaxInline) return nullptr;
   bool x_int = xt && xt->kind == TK::kInt;
-  std::vector<std::pair<bool, Val>> items;  // (is string, constant)
+  // Every item is checked before any IR is emitted: (its text if a string, the slot).
+  std::vector<std::pair<std::optional<std::string_view>, Val>> items;
   for (unsigned i = 0; i < arr->getNumOperands(); ++i) {
     auto* cs = dyn_cast<ConstantStruct>(arr->getOperand(i));
     if (!cs) return nullptr;
     Val item{cs->getOperand(0), cs->getOperand(1), cs->getOperand(2)};
     auto* tag = dyn_cast<ConstantInt>(item.tag);
     if (!tag) return nullptr;
-    if (ConstStr(item))
-      items.push_back({true, item});
-    else if (tag->getZExtValue() == PLUMB_INT && x_int && isa<ConstantInt>(item.bits))
-      items.push_back({false, item});
-    else
-      return nullptr;
+    auto text = ConstStr(item);
+    if (!text && !(tag->getZExtValue() == PLUMB_INT && x_int && isa<ConstantInt>(item.bits))) return nullptr;
+    items.push_back({text, item});
   }
   Value* found = nullptr;
-  for (auto& [is_str, item] : items) {
-    Value* hit = is_str ? StrEqConst(x, *ConstStr(item))
-                        : b_.CreateAnd(IsTag(x, PLUMB_INT), b_.CreateICmpEQ(x.bits, item.bits));
+  for (auto& [text, item] : items) {
+    Value* hit =
+        text ? StrEqConst(x, *text) : b_.CreateAnd(IsTag(x, PLUMB_INT), b_.CreateICmpEQ(x.bits, item.bits));
     found = found ? b_.CreateOr(found, hit) : hit;
   }
   return found;
@@ -1011,8 +1014,10 @@ std::optional<Val> Body::FoldConversion(Builtin bi, Val v) {
   if (!net) return Absent();
   char bytes[sizeof(PlumbNet)];
   std::memcpy(bytes, &*net, sizeof bytes);
-  auto* arr = ConstantDataArray::get(*L_.out_.ctx, ArrayRef<uint8_t>(reinterpret_cast<uint8_t*>(bytes), sizeof bytes));
-  auto* gv = new GlobalVariable(*L_.out_.mod, arr->getType(), true, GlobalValue::PrivateLinkage, arr, "plumb.net");
+  auto* arr = ConstantDataArray::get(*L_.out_.ctx,
+                                     ArrayRef<uint8_t>(reinterpret_cast<uint8_t*>(bytes), sizeof bytes));
+  auto* gv =
+      new GlobalVariable(*L_.out_.mod, arr->getType(), true, GlobalValue::PrivateLinkage, arr, "plumb.net");
   gv->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   gv->setAlignment(Align(8));
   return Make(bi == Builtin::kToCidr ? PLUMB_CIDR : PLUMB_IP, b_.CreatePtrToInt(gv, b_.getInt64Ty()));

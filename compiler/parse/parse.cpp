@@ -198,18 +198,11 @@ class ErrorListener : public antlr4::BaseErrorListener {
       if (voc.getLiteralName(t) == "'='") return t;
     return 0;
   }
-  // Token text for a message: cut to 40 bytes, control bytes written as
-  // \xNN (a message must not carry a NUL or an escape sequence to the terminal).
+  // Token text for a message, cut to 40 bytes (control bytes are escaped
+  // where every message is printed: diag.cpp).
   static std::string Shorten(std::string s) {
     if (s.size() > 40) s = s.substr(0, 37) + "...";
-    std::string out;
-    for (char c : s) {
-      if ((static_cast<unsigned char>(c) < 0x20) || c == 0x7f)
-        out += fmt::format("\\x{:02X}", static_cast<unsigned char>(c));
-      else
-        out += c;
-    }
-    return out;
+    return s;
   }
 };
 
@@ -914,10 +907,12 @@ auto ParseTwoStage(P& parser, antlr4::CommonTokenStream& tokens, ErrorListener& 
 ast::Module ParseModule(const SourceManager& sm, FileId file, NodeIds& ids, Diagnostics& diags) {
   const std::string& text = sm.Text(file);
   // A pack built by `plumb build` named where rule source goes.
-  if (std::string_view(text).starts_with("\x7f" "ELF")) {
-    diags.Report(DiagCode::kInvalidCharacter, {file, 0, 1},
-                 "this is a compiled file (an ELF shared library such as a pack from `plumb build`), not "
-                 "Plumb source; evaluate a pack with `plumb run --pack FILE`, inspect it with `plumb inspect FILE`");
+  if (std::string_view(text).starts_with("\x7f"
+                                         "ELF")) {
+    diags.Report(
+        DiagCode::kInvalidCharacter, {file, 0, 1},
+        "this is a compiled file (an ELF shared library such as a pack from `plumb build`), not "
+        "Plumb source; evaluate a pack with `plumb run --pack FILE`, inspect it with `plumb inspect FILE`");
     ast::Module empty;
     empty.file = file;
     return empty;

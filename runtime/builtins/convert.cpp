@@ -343,12 +343,13 @@ extern "C" void plumb_url_decode(PlumbCtx* ctx, const PlumbSlot* s, PlumbSlot* o
     for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<int8_t>(10 + c);
     return t;
   }();
-  const char* s_ = in.data();
+  const char* src = in.data();
   size_t len = in.size(), n = 0;
   for (size_t i = 0; i < len;) {
-    char c = s_[i];
+    char c = src[i];
     if (c == '%' && i + 2 < len) {
-      int hi = kHex[static_cast<unsigned char>(s_[i + 1])], lo = kHex[static_cast<unsigned char>(s_[i + 2])];
+      int hi = kHex[static_cast<unsigned char>(src[i + 1])],
+          lo = kHex[static_cast<unsigned char>(src[i + 2])];
       if ((hi | lo) >= 0) {
         p[n++] = static_cast<char>(hi * 16 + lo);
         i += 3;

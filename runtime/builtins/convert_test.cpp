@@ -202,9 +202,15 @@ TEST_CASE("url_decode: IAM policy documents") {
   PlumbSlot bad = e.Str("100%, %zz, %4, %");
   plumb_url_decode(&e.ctx, &bad, &out);
   CHECK(AsStringView(out) == "100%, %zz, %4, %");
-  for (auto [enc, dec] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"%%41", "%A"}, {"%41%", "A%"}, {"%4%41", "%4A"}, {"+%2b+", " + "}, {"%g1%1g%FF", "%g1%1g\xff"},
-           {"%41", "A"}, {"x%4", "x%4"}, {"%7e%7E", "~~"}}) {
+  for (auto [enc, dec] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"%%41", "%A"},
+                                                                  {"%41%", "A%"},
+                                                                  {"%4%41", "%4A"},
+                                                                  {"+%2b+", " + "},
+                                                                  {"%g1%1g%FF", "%g1%1g\xff"},
+                                                                  {"%41", "A"},
+                                                                  {"x%4", "x%4"},
+                                                                  {"%7e%7E", "~~"}}) {
     PlumbSlot s = e.Str(enc);
     plumb_url_decode(&e.ctx, &s, &out);
     CHECK(AsStringView(out) == std::string_view(dec));

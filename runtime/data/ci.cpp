@@ -96,7 +96,8 @@ bool IsNumberSyntax(std::string_view s) {
 // table lookup per token. It uses json_iterator's public API plus two
 // protected members, reached the standard way: a derived class names them and
 // hands out member pointers (no object of the derived type ever exists).
-static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "SkipContainer relies on simdjson 3's on-demand iterator");
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3,
+              "SkipContainer relies on simdjson 3's on-demand iterator");
 struct OdValueAccess : od::value {
   static constexpr auto kIter = &OdValueAccess::iter;  // value_iterator od::value::*
 };
@@ -150,10 +151,6 @@ inline void SetAggregate(uint32_t tag, const PlumbSlot* items, size_t n, PlumbSl
 inline bool IsScalarKind(Kind k) {
   return k != Kind::kList && k != Kind::kMap && k != Kind::kRecord && k != Kind::kJson;
 }
-
-// The slot of field `key` of `td` when rules read it (or it is required),
-// else -1: the one projection test of the walk.
-inline int32_t ReadIndex(const TypeDesc& td, std::string_view key) { return td.FindReadKey(key); }
 
 // Walks on-demand values as the TypeTable says. Methods return false only on
 // a fatal error (the text is not valid JSON where the walk went), recorded
@@ -329,7 +326,7 @@ class Walker {
   // rules read it, else left unread (the projection; the iterator skips it).
   // The last of duplicate keys wins.
   bool Field(const TypeDesc& td, std::string_view key, od::value& v, PlumbSlot* fields) {
-    int32_t i = ReadIndex(td, key);
+    int32_t i = td.FindReadKey(key);  // the projection: -1 for fields no rule reads
     if (i < 0) return Skip(v);
     dc_.PushPath({key, -1});
     bool ok = Typed(v, td.fields[static_cast<size_t>(i)].type, &fields[i]);
@@ -606,7 +603,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
 
   // Decodes a root field of the record (scalar already read, or not).
   auto field_scalar = [&](std::string_view key, const JScalar& j) {
-    int32_t found = ReadIndex(*td, key);
+    int32_t found = td->FindReadKey(key);
     if (found < 0) return;
     const FieldDesc& fd = td->fields[static_cast<size_t>(found)];
     if (!IsScalarKind(t[fd.type].kind)) {
@@ -651,7 +648,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
         restart = true;
         continue;
       }
-      if (fields && !w.Field(*td, key, v, fields)) break;
+      if (fields ? !w.Field(*td, key, v, fields) : !w.Skip(v)) break;
       continue;
     }
     JScalar j;

@@ -336,11 +336,13 @@ TEST_CASE("DecodeCi: the on-demand walk decodes exactly what the DOM decoder doe
   // hold an escaped quote.
   for (std::string key : {"groupId", "ipPermissions", "ipProtocol", "fromPort", "unknownKeyOf17chr"}) {
     for (size_t i = 0; i < key.size(); ++i) {
-      std::string esc = key.substr(0, i) + fmt::format("\\u{:04x}", static_cast<int>(key[i])) + key.substr(i + 1);
+      std::string esc =
+          key.substr(0, i) + fmt::format("\\u{:04x}", static_cast<int>(key[i])) + key.substr(i + 1);
       std::string junk = key.substr(0, i) + "\\\"" + key.substr(i);
-      std::string ci = R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {")" + esc +
-                       R"(": "sg-9", ")" + junk + R"(": 1, "ipPermissions": [{")" + esc +
-                       R"(": 22, "ipProtocol": "tcp", "fromPort": 21}]}})";
+      std::string ci =
+          R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {")" + esc +
+          R"(": "sg-9", ")" + junk + R"(": 1, "ipPermissions": [{")" + esc +
+          R"(": 22, "ipProtocol": "tcp", "fromPort": 21}]}})";
       CheckSameAsDom(f, ci);
     }
   }

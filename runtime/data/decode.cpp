@@ -823,10 +823,6 @@ bool PadJsonText(std::string_view text, Arena& arena, DecodeContext& dc, std::st
   return true;
 }
 
-}  // namespace decode_internal
-
-namespace decode_internal {
-
 std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced) {
   std::string out;
   out.reserve(in.size());

@@ -67,30 +67,24 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
   size_t i = 0, run = 0;  // [run, i) is a stretch copied verbatim
   const size_t n = s.size();
+  // Eight bytes at s[at] hold no control, quote, backslash or non-ASCII byte.
+  auto plain_word = [&](size_t at) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + at, 8);
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    uint64_t special = ((w - kOnes * 0x20) & ~w)                                   // a byte < 0x20
+                       | (((w ^ (kOnes * '"')) - kOnes) & ~(w ^ (kOnes * '"')))    // a quote
+                       | (((w ^ (kOnes * '\\')) - kOnes) & ~(w ^ (kOnes * '\\')))  // a backslash
+                       | w;                                                        // a byte >= 0x80
+    return !(special & kHigh);
+  };
   while (i < n) {
-    // Eight plain bytes at a time (no control, quote, backslash or non-ASCII
-    // byte): most of what is written (ids, ARNs, names) is plain ASCII.
-    while (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-      uint64_t special = ((w - kOnes * 0x20) & ~w)                                   // a byte < 0x20
-                         | (((w ^ (kOnes * '"')) - kOnes) & ~(w ^ (kOnes * '"')))    // a quote
-                         | (((w ^ (kOnes * '\\')) - kOnes) & ~(w ^ (kOnes * '\\')))  // a backslash
-                         | w;                                                        // a byte >= 0x80
-      if (special & kHigh) break;
-      i += 8;
-    }
+    // Eight plain bytes at a time: most of what is written (ids, ARNs, names)
+    // is plain ASCII.
+    while (i + 8 <= n && plain_word(i)) i += 8;
     // The last 1-7 bytes: one overlapping word ending at n, when the string
     // has eight bytes and that word is plain.
-    if (i < n && i + 8 > n && n >= 8) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + n - 8, 8);
-      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-      uint64_t special = ((w - kOnes * 0x20) & ~w) | (((w ^ (kOnes * '"')) - kOnes) & ~(w ^ (kOnes * '"'))) |
-                         (((w ^ (kOnes * '\\')) - kOnes) & ~(w ^ (kOnes * '\\'))) | w;
-      if (!(special & kHigh)) i = n;
-    }
+    if (i < n && i + 8 > n && n >= 8 && plain_word(n - 8)) i = n;
     if (i >= n) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
