@@ -4,7 +4,6 @@
 // private by the IPv4 ranges.
 #include <arpa/inet.h>
 
-#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -88,41 +87,47 @@ bool ParseV4(std::string_view s, uint8_t out[4]) {
   return true;
 }
 
-}  // namespace
-
-std::optional<PlumbNet> ParseIp(std::string_view in) {
-  std::string_view s = internal::TrimAscii(in);
-  if (s.find(':') == std::string_view::npos) {
-    PlumbNet n{};
-    if (!ParseV4(s, n.addr)) return std::nullopt;
+// An address with no surrounding whitespace: dotted-quad IPv4, else (it has a
+// ':') IPv6 as inet_pton reads it. A string with a ':' is never a valid quad
+// and one without is never IPv6, so trying IPv4 first changes no verdict.
+std::optional<PlumbNet> ParseAddr(std::string_view s) {
+  PlumbNet n{};
+  if (ParseV4(s, n.addr)) {
     n.family = 4;
     n.prefix = 32;
     return n;
   }
   char buf[INET6_ADDRSTRLEN + 1];
-  if (s.empty() || s.size() >= sizeof buf) return std::nullopt;
+  if (s.size() < 2 || s.size() >= sizeof buf || s.find(':') == std::string_view::npos) return std::nullopt;
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = 0;
   if (std::strlen(buf) != s.size()) return std::nullopt;  // embedded NUL
-  PlumbNet n{};
   if (inet_pton(AF_INET6, buf, n.addr) != 1) return std::nullopt;
   n.family = 6;
   n.prefix = 128;
   return n;
 }
 
+}  // namespace
+
+std::optional<PlumbNet> ParseIp(std::string_view in) { return ParseAddr(internal::TrimAscii(in)); }
+
+// Whitespace is trimmed around the whole text only: "10.0.0.0 /8" is not a
+// block (ParseAddr refuses the space), nor is a prefix with a sign, spaces or
+// more than three digits.
 std::optional<PlumbNet> ParseCidr(std::string_view in) {
   std::string_view s = internal::TrimAscii(in);
   size_t slash = s.find('/');
-  if (slash == std::string_view::npos) return ParseIp(s);
-  auto n = ParseIp(s.substr(0, slash));
-  if (!n || s.substr(0, slash) != internal::TrimAscii(s.substr(0, slash))) return std::nullopt;
+  if (slash == std::string_view::npos) return ParseAddr(s);
+  auto n = ParseAddr(s.substr(0, slash));
+  if (!n) return std::nullopt;
   std::string_view len = s.substr(slash + 1);
   if (len.empty() || len.size() > 3) return std::nullopt;
-  for (char c : len)
-    if (c < '0' || c > '9') return std::nullopt;
   int prefix = 0;
-  std::from_chars(len.data(), len.data() + len.size(), prefix);
+  for (char c : len) {
+    if (c < '0' || c > '9') return std::nullopt;
+    prefix = prefix * 10 + (c - '0');
+  }
   if (prefix > MaxPrefix(*n)) return std::nullopt;
   n->prefix = static_cast<uint8_t>(prefix);
   return n;

@@ -124,6 +124,48 @@ TEST_CASE("format.h parsers") {
   CHECK(FormatNet(junk, true) == "invalid-address");
 }
 
+// What a CIDR block is, at its edges: whitespace only around the whole text,
+// a prefix of one to three plain digits within the family's length.
+TEST_CASE("CIDR parsing edges") {
+  struct Case {
+    const char* text;
+    bool ok;
+    int family, prefix;
+  };
+  for (const Case& c : std::initializer_list<Case>{{"10.0.0.0/8", true, 4, 8},
+                                                   {" 10.0.0.0/8\t", true, 4, 8},
+                                                   {"10.0.0.0", true, 4, 32},
+                                                   {"0.0.0.0/0", true, 4, 0},
+                                                   {"10.0.0.0/32", true, 4, 32},
+                                                   {"10.0.0.0/008", true, 4, 8},
+                                                   {"10.0.0.0/33", false, 0, 0},
+                                                   {"10.0.0.0/", false, 0, 0},
+                                                   {"10.0.0.0/+8", false, 0, 0},
+                                                   {"10.0.0.0/-0", false, 0, 0},
+                                                   {"10.0.0.0/ 8", false, 0, 0},
+                                                   {"10.0.0.0 /8", false, 0, 0},
+                                                   {"10.0.0.0/8 /8", false, 0, 0},
+                                                   {"10.0.0.0/0008", false, 0, 0},
+                                                   {"10.0.0.0/8/8", false, 0, 0},
+                                                   {"/8", false, 0, 0},
+                                                   {"::/0", true, 6, 0},
+                                                   {"::", true, 6, 128},
+                                                   {"2001:db8::/128", true, 6, 128},
+                                                   {"2001:db8::/129", false, 0, 0},
+                                                   {"2001:db8:: /32", false, 0, 0},
+                                                   {":/0", false, 0, 0},
+                                                   {"::ffff:10.0.0.1/96", true, 6, 96},
+                                                   {"10.0.0.0:1/8", false, 0, 0}}) {
+    auto n = ParseCidr(c.text);
+    INFO("text: " << c.text);
+    REQUIRE(n.has_value() == c.ok);
+    if (c.ok) {
+      CHECK(n->family == c.family);
+      CHECK(n->prefix == c.prefix);
+    }
+  }
+}
+
 // ParseIp reads IPv4 itself (no copy, no inet_pton call); it must accept and
 // refuse exactly what inet_pton(AF_INET) does, with the same bytes.
 TEST_CASE("IPv4 parsing agrees with inet_pton") {

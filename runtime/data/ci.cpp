@@ -664,7 +664,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
           if (!have_type) {
             have_type = true;
             h.resource_type = j.s;
-            type = roots.Find(h.resource_type);
+            type = roots.Find(h.resource_type, &r.type_data);
             if (type != kNoType && t[type].kind == Kind::kRecord) {
               td = &t[type];
               fields = decode_internal::AllocSlots(arena, td->fields.size());

@@ -737,7 +737,7 @@ std::string DecodeContext::PathText() const {
       s += ']';
     } else {
       if (!s.empty()) s += '.';
-      s.append(p.key.data(), p.key.size());
+      s.append(p.key());
     }
   }
   if (path_len > kMaxPathSegs) s += "...";

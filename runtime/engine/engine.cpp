@@ -68,14 +68,12 @@ struct Engine::Impl {
   Impl(const TypeTable& t, const std::vector<EngineRule>& r, const std::vector<EngineEntry>& e,
        const EngineOptions& o)
       : types(t), rules(r), entries(e), opts(o) {
+    for (auto& en : entries) (en.as_json ? by_type_json : by_type_schema)[en.resource_type].push_back(&en);
+    // Each root carries its type's entries (map values do not move): the
+    // decoder's one lookup of the resource type serves the engine too.
     for (auto& en : entries) {
-      if (en.as_json) {
-        json_roots.Set(en.resource_type, en.root);
-        by_type_json[en.resource_type].push_back(&en);
-      } else {
-        schema_roots.Set(en.resource_type, en.root);
-        by_type_schema[en.resource_type].push_back(&en);
-      }
+      auto& by_type = en.as_json ? by_type_json : by_type_schema;
+      (en.as_json ? json_roots : schema_roots).Set(en.resource_type, en.root, &by_type.at(en.resource_type));
     }
   }
 
@@ -90,8 +88,8 @@ struct Engine::Impl {
     PlumbCtx ctx;
   };
 
-  void EvalVariant(Worker& w, const InputItem& item, const CiTypeMap& roots, const EntriesByType& by_type,
-                   BatchResult& out, bool& seen_type, bool& reported_error) {
+  void EvalVariant(Worker& w, const InputItem& item, const CiTypeMap& roots, BatchResult& out,
+                   bool& seen_type, bool& reported_error) {
     DecodeContext dc;
     dc.warnings = &w.warnings;
     dc.scratch = &w.scratch;
@@ -102,9 +100,8 @@ struct Engine::Impl {
       reported_error = true;
       return;
     }
-    if (r.status == ItemStatus::kSkipped) return;
-    auto it = by_type.find(r.header.resource_type);
-    if (it == by_type.end()) return;
+    if (r.status == ItemStatus::kSkipped || !r.type_data) return;
+    const auto& type_entries = *static_cast<const std::vector<const EngineEntry*>*>(r.type_data);
     seen_type = true;
     bool deleted = IsDeletedStatus(r.header.item_status);
     const PlumbSlot* fields = reinterpret_cast<const PlumbSlot*>(r.root.bits);
@@ -117,7 +114,7 @@ struct Engine::Impl {
     ev.ordering_timestamp_us = r.header.capture_time_us == INT64_MIN ? 0 : r.header.capture_time_us;
     ev.source = item.source();
     ev.locator = item.locator;
-    for (const EngineEntry* en : it->second) {
+    for (const EngineEntry* en : type_entries) {
       ev.rule = rules[en->rule].info.name;
       ev.annotation.clear();
       ev.explanation.clear();
@@ -162,10 +159,9 @@ struct Engine::Impl {
     }
     size_t errors_before = out.errors.size();
     bool seen = false, reported = false;
-    if (!by_type_schema.empty()) EvalVariant(w, item, schema_roots, by_type_schema, out, seen, reported);
+    if (!by_type_schema.empty()) EvalVariant(w, item, schema_roots, out, seen, reported);
     w.arena.Reset();
-    if (!reported && !by_type_json.empty())
-      EvalVariant(w, item, json_roots, by_type_json, out, seen, reported);
+    if (!reported && !by_type_json.empty()) EvalVariant(w, item, json_roots, out, seen, reported);
     w.arena.Reset();
     std::string_view text = item.json.view();
     if (reported && may_expand && MayBeContainer(text)) {

@@ -17,32 +17,60 @@ using namespace std::string_view_literals;  // literal keys appended without str
 
 constexpr size_t kFlushBytes = 1 << 16;
 
+// What all evaluations of one CI share (resourceType to awsRegion, and the
+// ordering timestamp), escaped once: a CI's evaluations are rendered one after
+// another on one worker, so a per-thread copy compared by value is reused for
+// all but the first (the comparison costs less than escaping again).
+struct SharedPart {
+  std::string resource_type, resource_id, account_id, region;
+  int64_t timestamp_us = 0;
+  std::string text;       // ,"resourceType":"..",...,"awsRegion":".."
+  std::string timestamp;  // "2023-07-19T01:30:15.761Z" (quoted) or null
+
+  const SharedPart& For(const Evaluation& e) {
+    if (e.resource_id == resource_id && e.resource_type == resource_type && e.account_id == account_id &&
+        e.region == region && e.ordering_timestamp_us == timestamp_us && !text.empty())
+      return *this;
+    resource_type = e.resource_type;
+    resource_id = e.resource_id;
+    account_id = e.account_id;
+    region = e.region;
+    timestamp_us = e.ordering_timestamp_us;
+    text.assign(",\"resourceType\":"sv);
+    AppendJsonString(text, e.resource_type);
+    text.append(",\"resourceId\":"sv);
+    AppendJsonString(text, e.resource_id);
+    text.append(",\"accountId\":"sv);
+    AppendJsonString(text, e.account_id);
+    text.append(",\"awsRegion\":"sv);
+    AppendJsonString(text, e.region);
+    timestamp.clear();
+    if (e.ordering_timestamp_us == 0) {
+      timestamp.append("null"sv);
+    } else {
+      timestamp.push_back('"');
+      AppendTimestampIso(timestamp, e.ordering_timestamp_us);
+      timestamp.push_back('"');
+    }
+    return *this;
+  }
+};
+
 // The fixed key order of both formats: rule, resourceType, resourceId,
 // accountId, awsRegion, complianceType, annotation, orderingTimestamp
 // (null when unknown); json adds source and locator.
 void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin) {
+  thread_local SharedPart shared;
+  const SharedPart& part = shared.For(e);
   buf.append("{\"rule\":"sv);
   AppendJsonString(buf, e.rule);
-  buf.append(",\"resourceType\":"sv);
-  AppendJsonString(buf, e.resource_type);
-  buf.append(",\"resourceId\":"sv);
-  AppendJsonString(buf, e.resource_id);
-  buf.append(",\"accountId\":"sv);
-  AppendJsonString(buf, e.account_id);
-  buf.append(",\"awsRegion\":"sv);
-  AppendJsonString(buf, e.region);
+  buf.append(part.text);
   buf.append(",\"complianceType\":\""sv);
   buf.append(ComplianceName(e.compliance));
   buf.append("\",\"annotation\":"sv);
   AppendJsonString(buf, e.annotation);
   buf.append(",\"orderingTimestamp\":"sv);
-  if (e.ordering_timestamp_us == 0) {
-    buf.append("null"sv);
-  } else {
-    buf.push_back('"');
-    AppendTimestampIso(buf, e.ordering_timestamp_us);
-    buf.push_back('"');
-  }
+  buf.append(part.timestamp);
   if (!e.explanation.empty()) {
     buf.append(",\"explanation\":"sv);
     AppendJsonString(buf, e.explanation);

@@ -109,9 +109,14 @@ struct DecodeContext {
   // Internal: the path of the value being decoded (for warning text) and the
   // current nesting. Segments point into the parsed document. A fixed array,
   // not a vector: a DecodeContext per item must not cost a malloc.
+  // Trivially constructible: the array below costs nothing until used.
   struct PathSeg {
-    std::string_view key;  // empty and index >= 0 for a list element
-    int64_t index = -1;
+    PathSeg() = default;
+    PathSeg(std::string_view k, int64_t i) : key_data(k.data()), key_size(k.size()), index(i) {}
+    std::string_view key() const { return {key_data, key_size}; }  // empty for a list element
+    const char* key_data;
+    size_t key_size;
+    int64_t index;  // >= 0 for a list element, else -1
   };
   static constexpr int kMaxPathSegs = 48;  // deeper segments are counted, shown as "..."
   PathSeg path[kMaxPathSegs];
@@ -152,10 +157,16 @@ bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Aren
 // entry have no rules: their items are skipped without decoding.
 class CiTypeMap {
  public:
-  void Set(std::string resource_type, TypeId root) { roots_[std::move(resource_type)] = root; }
-  TypeId Find(std::string_view resource_type) const {
+  // `data` is the caller's, handed back in ItemResult::type_data for CIs of
+  // this type (the engine keeps the type's rules there: one lookup per CI).
+  void Set(std::string resource_type, TypeId root, const void* data = nullptr) {
+    roots_[std::move(resource_type)] = Entry{root, data};
+  }
+  TypeId Find(std::string_view resource_type, const void** data = nullptr) const {
     auto it = roots_.find(resource_type);
-    return it == roots_.end() ? kNoType : it->second;
+    if (it == roots_.end()) return kNoType;
+    if (data) *data = it->second.data;
+    return it->second.root;
   }
 
  private:
@@ -163,7 +174,11 @@ class CiTypeMap {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, TypeId, Hash, std::equal_to<>> roots_;
+  struct Entry {
+    TypeId root;
+    const void* data;
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> roots_;
 };
 
 enum class ItemStatus : uint8_t {
@@ -187,7 +202,8 @@ struct ItemResult {
   ItemStatus status = ItemStatus::kError;
   std::string message;  // kError: what is wrong; empty otherwise
   CiHeader header;
-  PlumbSlot root{};  // kOk: the RECORD of types[Find(resource_type)]
+  PlumbSlot root{};                 // kOk: the RECORD of types[Find(resource_type)]
+  const void* type_data = nullptr;  // kOk: the `data` CiTypeMap::Set gave the type
 };
 
 // Decodes one CI. `json` must be readable for SIMDJSON_PADDING bytes past its
