@@ -1,5 +1,7 @@
 #include "codegen/jit.h"
 
+#include <llvm/ExecutionEngine/ObjectCache.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Module.h>
@@ -7,12 +9,31 @@
 
 #include <mutex>
 
+#include "codegen/jit_cache.h"
 #include "plumb/builtins.h"
 
 namespace plumb::codegen {
 
 using namespace llvm;
 using namespace llvm::orc;
+
+// Receives the object the JIT's compiler makes and stores it under the key
+// Add() armed it with (one module per Add, compiled on the first Lookup).
+class Jit::Store : public ObjectCache {
+ public:
+  void Arm(std::string dir, std::string key) {
+    dir_ = std::move(dir);
+    key_ = std::move(key);
+  }
+  void notifyObjectCompiled(const Module*, MemoryBufferRef obj) override {
+    JitCacheStore(dir_, key_, obj.getBuffer());
+    key_.clear();
+  }
+  std::unique_ptr<MemoryBuffer> getObject(const Module*) override { return nullptr; }
+
+ private:
+  std::string dir_, key_;
+};
 
 Jit::~Jit() = default;
 
@@ -33,12 +54,25 @@ std::unique_ptr<Jit> Jit::Create(std::string& error) {
     return nullptr;
   }
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::None);
-  auto j = LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
+  std::unique_ptr<Jit> out(new Jit());
+  out->store_ = std::make_unique<Store>();
+  out->target_ = jtmb->getTargetTriple().str() + "|" + jtmb->getCPU() + "|" +
+                 jtmb->getFeatures().getString() + "|fast-isel-O1";
+  Store* store = out->store_.get();
+  auto j =
+      LLJITBuilder()
+          .setJITTargetMachineBuilder(std::move(*jtmb))
+          .setCompileFunctionCreator(
+              [store](JITTargetMachineBuilder b) -> Expected<std::unique_ptr<IRCompileLayer::IRCompiler>> {
+                auto tm = b.createTargetMachine();
+                if (!tm) return tm.takeError();
+                return std::make_unique<TMOwningSimpleCompiler>(std::move(*tm), store);
+              })
+          .create();
   if (!j) {
     error = toString(j.takeError());
     return nullptr;
   }
-  std::unique_ptr<Jit> out(new Jit());
   out->jit_ = std::move(*j);
   auto& jd = out->jit_->getMainJITDylib();
   auto& es = out->jit_->getExecutionSession();
@@ -55,9 +89,27 @@ std::unique_ptr<Jit> Jit::Create(std::string& error) {
   return out;
 }
 
-bool Jit::Add(Lowered& lowered, std::string& error) {
+bool Jit::Add(Lowered& lowered, std::string& error, bool use_cache) {
   lowered.mod->setDataLayout(jit_->getDataLayout());
   lowered.mod->setTargetTriple(jit_->getTargetTriple().str());
+  std::string dir = use_cache ? JitCacheDir() : "", key;
+  if (!dir.empty()) {
+    key = JitCacheKey(*lowered.mod, target_);
+    std::vector<std::string> required;
+    for (const auto& r : lowered.rules) required.push_back(r.params_symbol);
+    for (const auto& e : lowered.entries) required.push_back(e.symbol);
+    if (auto obj = JitCacheLoad(dir, key, required)) {
+      if (auto err = jit_->addObjectFile(std::move(obj))) {
+        consumeError(std::move(err));
+      } else {
+        from_cache_ = true;
+        lowered.mod.reset();
+        lowered.ctx.reset();
+        return true;
+      }
+    }
+  }
+  store_->Arm(dir, key);
   Optimize(*lowered.mod, OptLevel::kJit);
   ThreadSafeModule tsm(std::move(lowered.mod), std::move(lowered.ctx));
   if (auto err = jit_->addIRModule(std::move(tsm))) {

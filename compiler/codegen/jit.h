@@ -2,7 +2,9 @@
 //
 // Contract: Create() sets up a native LLJIT with the runtime helpers of
 // builtins.def bound by address. Add() optimises and takes ownership of a
-// lowered module; Lookup() returns the address of a defined symbol. Not
+// lowered module; with `use_cache`, machine code comes from the on-disk cache
+// (jit_cache.h) when an entry for this exact module exists, and code compiled
+// here is stored there. Lookup() returns the address of a defined symbol. Not
 // thread-safe for Add/Lookup; the returned function pointers are safe to call
 // from any thread while the Jit lives.
 #pragma once
@@ -22,12 +24,19 @@ class Jit {
  public:
   static std::unique_ptr<Jit> Create(std::string& error);
   ~Jit();
-  bool Add(Lowered& lowered, std::string& error);
+  bool Add(Lowered& lowered, std::string& error, bool use_cache = false);
   void* Lookup(const std::string& name, std::string& error);
+  // The code came from the cache (a failed Lookup then means a bad entry:
+  // compile again with use_cache = false).
+  bool from_cache() const { return from_cache_; }
 
  private:
+  class Store;
   Jit() = default;
+  std::unique_ptr<Store> store_;  // before jit_: outlives the compiler that uses it
   std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::string target_;  // triple, CPU and features: part of the cache key
+  bool from_cache_ = false;
 };
 
 }  // namespace plumb::codegen

@@ -5,8 +5,10 @@
 
 namespace plumb {
 
-bool CompileProgram(const Session& s, ParamSet* overrides, int64_t now_us, JitProgram& out,
-                    std::string& err) {
+namespace {
+
+bool Compile(const Session& s, ParamSet* overrides, int64_t now_us, JitProgram& out, std::string& err,
+             bool use_cache, bool* lookup_failed) {
   codegen::Lowered low;
   try {
     low = codegen::Lower(*s.prog, s.sm);
@@ -22,7 +24,7 @@ bool CompileProgram(const Session& s, ParamSet* overrides, int64_t now_us, JitPr
   out.lowered = low.rules;
   std::vector<codegen::RuleEntry> lentries = low.entries;
   out.types = std::move(low.types);
-  if (!out.jit->Add(low, err)) {
+  if (!out.jit->Add(low, err, use_cache)) {
     err = "JIT compilation failed: " + err;
     return false;
   }
@@ -36,7 +38,7 @@ bool CompileProgram(const Session& s, ParamSet* overrides, int64_t now_us, JitPr
     er.info = RuleInfoFor(ri, s.sm);
     er.params.assign(ri.params.size(), PlumbSlot{});
     auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(out.jit->Lookup(lr.params_symbol, err));
-    if (!init) return false;
+    if (!init) return *lookup_failed = true, false;
     if (!er.params.empty()) init(&pctx, er.params.data());
     if (overrides && !ApplyParams(ri, *overrides, *out.param_arena, er.params, err)) return false;
     out.rules.push_back(std::move(er));
@@ -48,10 +50,24 @@ bool CompileProgram(const Session& s, ParamSet* overrides, int64_t now_us, JitPr
     ee.as_json = e.as_json;
     ee.root = e.root;
     ee.fn = reinterpret_cast<rt::RuleFn>(out.jit->Lookup(e.symbol, err));
-    if (!ee.fn) return false;
+    if (!ee.fn) return *lookup_failed = true, false;
     out.entries.push_back(std::move(ee));
   }
   return true;
+}
+
+}  // namespace
+
+bool CompileProgram(const Session& s, ParamSet* overrides, int64_t now_us, JitProgram& out,
+                    std::string& err) {
+  bool lookup_failed = false;
+  if (Compile(s, overrides, now_us, out, err, /*use_cache=*/true, &lookup_failed)) return true;
+  if (!lookup_failed || !out.jit || !out.jit->from_cache()) return false;
+  // A cached object that loaded but did not link (damaged in a way the load
+  // check cannot see): compile afresh, as if the cache were empty.
+  out = JitProgram{};
+  err.clear();
+  return Compile(s, overrides, now_us, out, err, /*use_cache=*/false, &lookup_failed);
 }
 
 }  // namespace plumb

@@ -7,6 +7,8 @@
 // and then applies `overrides` (when given) converted by the declared type.
 // On failure it returns false with a message (no command prefix). The result
 // owns the Jit (rule functions live as long as it) and the parameter memory.
+// Machine code is taken from / stored in the JIT cache (codegen/jit_cache.h);
+// an entry that does not link is ignored and the program compiled afresh.
 #pragma once
 
 #include <memory>

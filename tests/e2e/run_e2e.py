@@ -110,8 +110,9 @@ def check(name, cond, detail=""):
         print(f"FAIL {name}: {detail}")
 
 
-def run(plumb, *args, stdin=None):
-    p = subprocess.run([plumb, "run", *args], capture_output=True, text=True, input=stdin, timeout=120)
+def run(plumb, *args, stdin=None, env=None):
+    p = subprocess.run([plumb, "run", *args], capture_output=True, text=True, input=stdin, timeout=120,
+                       env=None if env is None else {**os.environ, **env})
     return p.returncode, p.stdout, p.stderr
 
 
@@ -290,6 +291,42 @@ def main():
                            "iam_policy_no_statements_with_admin_access.excludePermissionBoundaryPolicy=true")[1])
         check("excludePermissionBoundaryPolicy: boundary policy not applicable",
               get_ct(res, "iam_policy_no_statements_with_admin_access", "p") == "NOT_APPLICABLE", res)
+
+        # 9. The JIT cache: a second run reuses the first one's machine code (one entry, same
+        # bytes out); a damaged or foreign entry is compiled again; no cache directory is no error.
+        cache = os.path.join(tmp, "jit-cache")
+        on, off = {"PLUMB_CACHE_DIR": cache}, {"PLUMB_CACHE_DIR": "off"}
+        args = (*base, "--input", "examples/cis", "--format", "ndjson")
+        want = run(plumb, *args, env=off)
+        entries = lambda: sorted(f for f in os.listdir(cache) if f.endswith(".o")) if os.path.isdir(cache) else []
+        first = run(plumb, *args, env=on)
+        check("cache: first run stores one entry", len(entries()) == 1, entries())
+        second = run(plumb, *args, env=on)
+        check("cache: cold, stored and reused runs give the same bytes", want == first == second and want[0] == 1,
+              (want[0], first[0], second[0]))
+        check("cache: the second run added nothing", len(entries()) == 1, entries())
+        run(plumb, "stdlib/aws/ec2.plumb", "--now", NOW, "--input", "examples/cis", "--format", "ndjson", env=on)
+        check("cache: another program, another entry", len(entries()) == 2, entries())
+        sizes = {e: os.path.getsize(os.path.join(cache, e)) for e in entries()}
+        big, small = sorted(sizes, key=sizes.get, reverse=True)
+        orig = open(os.path.join(cache, big), "rb").read()
+        # The small entry (ec2.plumb's code) in place of the stdlib's: its symbols do not cover the program.
+        open(os.path.join(cache, big), "wb").write(open(os.path.join(cache, small), "rb").read())
+        check("cache: a foreign entry is refused and recompiled", run(plumb, *args, env=on) == want)
+        check("cache: the foreign entry was replaced", open(os.path.join(cache, big), "rb").read() == orig)
+        open(os.path.join(cache, big), "wb").write(orig[: len(orig) // 2])
+        check("cache: a truncated entry is refused and recompiled", run(plumb, *args, env=on) == want)
+        # A torn write or flipped bits inside the code: the checksum refuses the entry.
+        for at in (len(orig) // 3, len(orig) // 2, len(orig) - 30):
+            damaged = bytearray(orig)
+            damaged[at] ^= 0x01
+            open(os.path.join(cache, big), "wb").write(bytes(damaged))
+            check(f"cache: one bit flipped at {at} is refused and recompiled", run(plumb, *args, env=on) == want)
+            check(f"cache: entry rewritten after the flip at {at}", open(os.path.join(cache, big), "rb").read() == orig)
+        blocked = os.path.join(tmp, "not-a-dir")
+        open(blocked, "w").write("x")
+        check("cache: an unusable cache directory is no error",
+              run(plumb, *args, env={"PLUMB_CACHE_DIR": os.path.join(blocked, "jit")}) == want)
 
     print(f"{len(PASSED)} passed, {len(FAILED)} failed")
     return 1 if FAILED else 0

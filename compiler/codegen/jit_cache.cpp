@@ -1,0 +1,213 @@
+#include "codegen/jit_cache.h"
+
+#include <elf.h>
+#include <link.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <llvm/ADT/StringExtras.h>
+#include <llvm/Bitcode/BitcodeWriter.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Object/ObjectFile.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/SHA256.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/Triple.h>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <system_error>
+
+namespace plumb::codegen {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The GNU build id of the main executable (every Debian link records one);
+// without one, the executable's size and modification time stand in.
+std::string ExecutableId() {
+  static const std::string id = [] {
+    std::string out;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* data) -> int {
+          auto* s = static_cast<std::string*>(data);
+          for (int i = 0; i < info->dlpi_phnum; ++i) {
+            const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+            if (ph.p_type != PT_NOTE) continue;
+            const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+            const char* end = p + ph.p_memsz;
+            while (p + sizeof(ElfW(Nhdr)) <= end) {
+              auto* n = reinterpret_cast<const ElfW(Nhdr)*>(p);
+              const char* name = p + sizeof(ElfW(Nhdr));
+              const char* desc = name + ((n->n_namesz + 3) & ~3u);
+              if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && std::string_view(name, 3) == "GNU" &&
+                  desc + n->n_descsz <= end) {
+                *s = llvm::toHex(llvm::StringRef(desc, n->n_descsz));
+                return 1;
+              }
+              p = desc + ((n->n_descsz + 3) & ~3u);
+            }
+          }
+          return 1;  // only the first object: the executable
+        },
+        &out);
+    if (out.empty()) {
+      struct stat st {};
+      if (stat("/proc/self/exe", &st) == 0)
+        out = "exe:" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+              std::to_string(st.st_mtim.tv_nsec);
+    }
+    return out;
+  }();
+  return id;
+}
+
+// An entry is the object followed by a trailer: CRC-32 of the object (4 bytes),
+// its size (8 bytes, little-endian) and kMagic. A torn or bit-flipped entry
+// fails the check and is never handed to the linker.
+constexpr char kMagic[8] = {'P', 'L', 'U', 'M', 'B', 'J', 'C', '1'};
+constexpr size_t kTrailer = 4 + 8 + sizeof kMagic;
+
+uint32_t Crc(llvm::StringRef bytes) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  const auto* p = reinterpret_cast<const Bytef*>(bytes.data());
+  for (size_t left = bytes.size(); left > 0;) {
+    uInt n = static_cast<uInt>(std::min<size_t>(left, 1u << 30));
+    c = crc32(c, p, n);
+    p += n;
+    left -= n;
+  }
+  return static_cast<uint32_t>(c);
+}
+
+// The object inside an entry, or "" when the trailer does not check out.
+llvm::StringRef Unwrap(llvm::StringRef entry) {
+  if (entry.size() < kTrailer) return {};
+  const char* t = entry.data() + entry.size() - kTrailer;
+  if (std::memcmp(t + 12, kMagic, sizeof kMagic) != 0) return {};
+  uint32_t crc;
+  uint64_t size;
+  std::memcpy(&crc, t, 4);
+  std::memcpy(&size, t + 4, 8);
+  if (size != entry.size() - kTrailer) return {};
+  llvm::StringRef obj = entry.take_front(size);
+  return Crc(obj) == crc ? obj : llvm::StringRef();
+}
+
+}  // namespace
+
+std::string JitCacheDir() {
+  if (const char* e = std::getenv("PLUMB_CACHE_DIR")) {
+    std::string v = e;
+    if (v.empty() || v == "0" || v == "off") return "";
+    return v;
+  }
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/') return std::string(x) + "/plumb/jit";
+  if (const char* h = std::getenv("HOME"); h && *h == '/') return std::string(h) + "/.cache/plumb/jit";
+  return "";
+}
+
+std::string JitCacheKey(const llvm::Module& mod, const std::string& target) {
+  llvm::SmallVector<char, 0> bitcode;
+  llvm::raw_svector_ostream os(bitcode);
+  llvm::WriteBitcodeToFile(mod, os);
+  llvm::SHA256 h;
+  auto part = [&](llvm::StringRef s) {
+    h.update(std::to_string(s.size()));
+    h.update(":");
+    h.update(s);
+  };
+  part("plumb-jit-cache-1");
+  part(ExecutableId());
+  part(target);
+  part(llvm::StringRef(bitcode.data(), bitcode.size()));
+  auto digest = h.final();
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), digest.size()), /*LowerCase=*/true);
+}
+
+std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const std::string& key,
+                                                 const std::vector<std::string>& required) {
+  if (dir.empty()) return nullptr;
+  std::string path = dir + "/" + key + ".o";
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buf) return nullptr;
+  llvm::StringRef bytes = Unwrap((*buf)->getBuffer());
+  auto obj = llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(bytes, path));
+  bool ok = false;
+  if (bytes.empty()) {
+    llvm::consumeError(obj.takeError());
+  } else if (obj) {
+    ok = (*obj)->isRelocatableObject() &&
+         (*obj)->getArch() == llvm::Triple(llvm::sys::getProcessTriple()).getArch();
+    std::set<std::string> defined;
+    if (ok) {
+      for (const auto& sym : (*obj)->symbols()) {
+        auto flags = sym.getFlags();
+        if (!flags || (*flags & llvm::object::SymbolRef::SF_Undefined)) continue;
+        if (auto name = sym.getName()) defined.insert(name->str());
+      }
+      for (const auto& r : required) ok = ok && defined.count(r);
+    }
+  } else {
+    llvm::consumeError(obj.takeError());
+  }
+  if (!ok) {
+    std::error_code ec;
+    fs::remove(path, ec);  // damaged or foreign: compiled again and rewritten
+    return nullptr;
+  }
+  std::error_code ec;
+  fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // recently used: kept by the pruning
+  return llvm::MemoryBuffer::getMemBufferCopy(bytes, path);
+}
+
+void JitCacheStore(const std::string& dir, const std::string& key, llvm::StringRef object) {
+  if (dir.empty() || key.empty()) return;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return;
+  ::chmod(dir.c_str(), 0700);  // compiled code: this user's only
+  std::string tmp = dir + "/." + key + "." + std::to_string(::getpid()) + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return;
+    char trailer[kTrailer];
+    uint32_t crc = Crc(object);
+    uint64_t size = object.size();
+    std::memcpy(trailer, &crc, 4);
+    std::memcpy(trailer + 4, &size, 8);
+    std::memcpy(trailer + 12, kMagic, sizeof kMagic);
+    out.write(object.data(), static_cast<std::streamsize>(object.size()));
+    out.write(trailer, sizeof trailer);
+    out.close();
+    if (!out) {
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::rename(tmp, dir + "/" + key + ".o", ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return;
+  }
+  // Keep the newest entries (a rule author's edits each leave one).
+  std::vector<std::pair<fs::file_time_type, fs::path>> entries;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (it->path().extension() != ".o") continue;
+    std::error_code e2;
+    auto t = it->last_write_time(e2);
+    if (!e2) entries.emplace_back(t, it->path());
+  }
+  if (entries.size() <= kJitCacheMaxEntries) return;
+  std::sort(entries.begin(), entries.end());
+  for (size_t i = 0; i + kJitCacheMaxEntries < entries.size(); ++i) fs::remove(entries[i].second, ec);
+}
+
+}  // namespace plumb::codegen

@@ -1,0 +1,46 @@
+// The JIT's on-disk code cache: machine code of a rule program, kept between
+// runs so that running the same rules again skips optimisation and code
+// generation (decision 27).
+//
+// Contract
+// - JitCacheDir(): where entries live. PLUMB_CACHE_DIR when set (empty, "0" or
+//   "off" disables the cache), else $XDG_CACHE_HOME/plumb/jit, else
+//   $HOME/.cache/plumb/jit; "" = no cache. The directory is created (mode 0700)
+//   by JitCacheStore only.
+// - JitCacheKey(): hex SHA-256 over the *unoptimised* module's bitcode, the
+//   target (triple, CPU, features), a format tag, and the build id of the
+//   running executable: another build of plumb (another optimiser or code
+//   generator) never reuses this one's code.
+// - JitCacheLoad(): the entry's object when it exists, its checksum holds, and
+//   it is an ELF relocatable object for this machine that defines every
+//   symbol in `required`; else null (a damaged entry is removed). Never throws.
+//   An entry is the object plus a trailer (CRC-32, size, magic): a torn or
+//   altered file is refused, never linked. (The directory is the user's own,
+//   like any cache of compiled code; the check is against accidents.)
+// - JitCacheStore(): writes a temp file in the directory and renames it over
+//   the entry (readers never see a partial object), then keeps the newest
+//   kJitCacheMaxEntries. Failures (read-only home, full disk) are ignored:
+//   the run goes on uncached.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class Module;
+class MemoryBuffer;
+class StringRef;
+}  // namespace llvm
+
+namespace plumb::codegen {
+
+inline constexpr size_t kJitCacheMaxEntries = 256;
+
+std::string JitCacheDir();
+std::string JitCacheKey(const llvm::Module& mod, const std::string& target);
+std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const std::string& key,
+                                                 const std::vector<std::string>& required);
+void JitCacheStore(const std::string& dir, const std::string& key, llvm::StringRef object);
+
+}  // namespace plumb::codegen
