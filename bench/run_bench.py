@@ -5,7 +5,8 @@ Measures, on the same NDJSON file of generated configuration items:
   * the floor: a simdjson DOM parse of every line and nothing else (bench/floor.cpp);
   * `plumb run bench/rules/pack.plumb --format ndjson -o /dev/null` with --threads 1
     and --threads 2 (best of --repeat), as CIs/s, MB/s, ratio to the floor and the
-    2-thread/1-thread scaling;
+    2-thread/1-thread scaling; with the JIT cache warm (a repeated run) and off
+    (the first run of a pack), and with the pack built ahead of time;
   * peak RSS of plumb on two corpus sizes (does memory grow with the input?);
   * JIT compile cost of the pack (plumb run on one CI vs plumb check);
   * the front end alone: `plumb check DIR` over 200 generated rules.
@@ -38,14 +39,14 @@ def log(msg):
     print("[bench] " + msg, file=sys.stderr, flush=True)
 
 
-def timed(cmd, stdin=None, cwd=REPO):
+def timed(cmd, stdin=None, cwd=REPO, env=None):
     """Runs cmd; returns (wall s, peak RSS KiB, exit status, stderr, user+sys CPU s).
 
     os.wait4 gives this child's own rusage, so ru_maxrss is the peak RSS of that
     one process (not the max over every child this script ever ran)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, env=None if env is None else {**os.environ, **env})
     # stderr is small (diagnostics); read it before waiting so the pipe never fills.
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
@@ -55,14 +56,18 @@ def timed(cmd, stdin=None, cwd=REPO):
     return wall, ru.ru_maxrss, p.returncode, err.decode("utf-8", "replace"), cpu
 
 
-def plumb_run(plumb, corpus, threads, out="/dev/null", extra=(), pack_so=None):
+# The JIT cache (compiler/codegen/jit_cache.h) off: every run compiles afresh.
+COLD = {"PLUMB_CACHE_DIR": "off"}
+
+
+def plumb_run(plumb, corpus, threads, out="/dev/null", extra=(), pack_so=None, env=None):
     # pack_so: a pack built ahead of time (`plumb build`), run with --pack:
     # the same rules without parsing, checking or JIT-compiling them.
     rules = ["--pack", pack_so] if pack_so else [PACK, "--stdlib", STDLIB[0]]
     cmd = [plumb, "run", *rules,
            "--input", corpus, "--format", "ndjson", "--threads", str(threads),
            "--now", NOW, "-o", out] + list(extra)
-    wall, rss, rc, err, cpu = timed(cmd)
+    wall, rss, rc, err, cpu = timed(cmd, env=env)
     # 0 = all compliant, 1 = something non-compliant; anything else is a failure.
     if rc not in (0, 1):
         raise SystemExit("plumb run failed (exit %d): %s\n%s" % (rc, " ".join(cmd), err))
@@ -190,6 +195,10 @@ def main(argv=None):
 def run(args, plumb, rss_counts, workdir):
     R = args.repeat
     stdlib = STDLIB[0]
+    # A JIT cache of this run's own, warmed by the sample run below: the JIT rows
+    # are what a repeated `plumb run` of the same pack sees; the "cold" rows turn
+    # the cache off (the first run of a pack).
+    os.environ["PLUMB_CACHE_DIR"] = os.path.join(workdir, "jit-cache")
 
     # The pack must check clean, or every figure below is meaningless.
     wall, _, rc, err, _ = timed([plumb, "check", PACK, "--stdlib", stdlib])
@@ -228,6 +237,10 @@ def run(args, plumb, rss_counts, workdir):
         (wall, rss, cpu), runs = best_of(R, lambda: plumb_run(plumb, corpus, threads))
         results[threads] = {"wall": wall, "rss": rss, "cpu": cpu,
                             "runs": [r[0] for r in runs]}
+        log("plumb run --threads %d, JIT cache off x%d" % (threads, R))
+        (wall, rss, cpu), runs = best_of(R, lambda: plumb_run(plumb, corpus, threads, env=COLD))
+        results["cold%d" % threads] = {"wall": wall, "rss": rss, "cpu": cpu,
+                                       "runs": [r[0] for r in runs]}
 
     # The same pack compiled ahead of time: what a deployment that builds its
     # pack once runs. Its output must be the JIT's, byte for byte.
@@ -253,6 +266,7 @@ def run(args, plumb, rss_counts, workdir):
     with open(sample, "rb") as src, open(one, "wb") as dst:
         dst.write(src.readline())
     compile_run = min(plumb_run(plumb, one, 1)[0] for _ in range(R))
+    compile_cold = min(plumb_run(plumb, one, 1, env=COLD)[0] for _ in range(R))
     check_run = min(timed([plumb, "check", PACK, "--stdlib", stdlib])[0] for _ in range(R))
 
     rss_rows = []
@@ -275,9 +289,10 @@ def run(args, plumb, rss_counts, workdir):
             raise SystemExit("plumb check on generated rules failed:\n" + err[:4000])
         fe.append(wall)
     # The same rules through the JIT as well (plumb run on one CI).
-    fe_jit = min(timed([plumb, "run", rules_dir, "--stdlib", stdlib, "--input", one,
-                        "--format", "ndjson", "-o", "/dev/null", "--now", NOW])[0]
-                 for _ in range(R))
+    fe_cmd = [plumb, "run", rules_dir, "--stdlib", stdlib, "--input", one,
+              "--format", "ndjson", "-o", "/dev/null", "--now", NOW]
+    fe_jit = min(timed(fe_cmd, env=COLD)[0] for _ in range(R))
+    fe_warm = min(timed(fe_cmd)[0] for _ in range(R))
 
     # --- report -------------------------------------------------------------------
     mb = size / 1e6
@@ -300,13 +315,15 @@ def run(args, plumb, rss_counts, workdir):
                "1.00 | - | %.3f | - |" % (floor["seconds"], floor["seconds"],
                                           fmt_rate(fl_cps), fl_mbs,
                                           floor["seconds"] * 1e5 / max(ncis, 1)))
-    for t in (1, 2):
-        w, cpu = results[t]["wall"], results[t]["cpu"]
-        steady = ncis / max(w - compile_run, 1e-9)
-        out.append("| plumb run --threads %d | %.3f | %.3f | %s | %.1f | %.2f | %s | %.3f "
-                   "| %.0f MB |" % (t, w, cpu, fmt_rate(ncis / w), mb / w,
+    for key, label, start in [(1, "--threads 1", compile_run), (2, "--threads 2", compile_run),
+                              ("cold1", "--threads 1, JIT cache off", compile_cold),
+                              ("cold2", "--threads 2, JIT cache off", compile_cold)]:
+        w, cpu = results[key]["wall"], results[key]["cpu"]
+        steady = ncis / max(w - start, 1e-9)
+        out.append("| plumb run %s | %.3f | %.3f | %s | %.1f | %.2f | %s | %.3f "
+                   "| %.0f MB |" % (label, w, cpu, fmt_rate(ncis / w), mb / w,
                                     (ncis / w) / fl_cps, fmt_rate(steady),
-                                    cpu * 1e5 / max(ncis, 1), results[t]["rss"] / 1024))
+                                    cpu * 1e5 / max(ncis, 1), results[key]["rss"] / 1024))
     for t in (1, 2):
         r = results["aot%d" % t]
         w, cpu = r["wall"], r["cpu"]
@@ -317,14 +334,17 @@ def run(args, plumb, rss_counts, workdir):
     out.append("\n2-thread / 1-thread scaling: %.2fx (runs: 1t %s; 2t %s)\n" % (
         scaling, ", ".join("%.2f" % x for x in results[1]["runs"]),
         ", ".join("%.2f" % x for x in results[2]["runs"])))
+    cold_scaling = results["cold1"]["wall"] / results["cold2"]["wall"]
+    out.append("2-thread / 1-thread scaling with the JIT cache off: %.2fx\n" % cold_scaling)
     aot_scaling = results["aot1"]["wall"] / results["aot2"]["wall"]
     out.append("2-thread / 1-thread scaling with the ahead-of-time pack: %.2fx (runs: 1t %s; 2t %s)\n" % (
         aot_scaling, ", ".join("%.2f" % x for x in results["aot1"]["runs"]),
         ", ".join("%.2f" % x for x in results["aot2"]["runs"])))
-    out.append("Wall times include process start, reading the file and the pack's JIT "
-               "compile (%.3f s, below); the floor excludes reading the file. CPU s is "
-               "user+sys of the plumb process (all threads): on a shared machine it is "
-               "steadier than wall time.\n" % compile_run)
+    out.append("Wall times include process start, reading the file and the pack's "
+               "compile (%.3f s with the JIT cache warm, %.3f s off: below; \"excl. compile\" "
+               "subtracts the one that applies); the floor excludes reading the file. CPU s "
+               "is user+sys of the plumb process (all threads): on a shared machine it is "
+               "steadier than wall time.\n" % (compile_run, compile_cold))
     out.append("## Peak RSS vs corpus size\n")
     out.append("| CIs | MB | threads | peak RSS | seconds |")
     out.append("|---:|---:|---:|---:|---:|")
@@ -335,11 +355,13 @@ def run(args, plumb, rss_counts, workdir):
     out.append("| step | seconds |")
     out.append("|---|---:|")
     out.append("| plumb check pack (parse + type-check, 14 rules) | %.3f |" % check_run)
-    out.append("| plumb run pack on 1 CI (+ lower + JIT) | %.3f |" % compile_run)
-    out.append("| difference = lowering + LLVM codegen | %.3f |" % (compile_run - check_run))
+    out.append("| plumb run pack on 1 CI (+ lower + JIT), JIT cache off | %.3f |" % compile_cold)
+    out.append("| difference = lowering + LLVM codegen | %.3f |" % (compile_cold - check_run))
+    out.append("| plumb run pack on 1 CI, JIT cache warm | %.3f |" % compile_run)
     out.append("| plumb check DIR, %d generated rules in %d files | %.3f |" % (
         args.rules, (args.rules + 9) // 10, min(fe)))
-    out.append("| plumb run DIR (%d rules) on 1 CI (+ lower + JIT) | %.3f |" % (args.rules, fe_jit))
+    out.append("| plumb run DIR (%d rules) on 1 CI (+ lower + JIT), JIT cache off | %.3f |" % (args.rules, fe_jit))
+    out.append("| plumb run DIR (%d rules) on 1 CI, JIT cache warm | %.3f |" % (args.rules, fe_warm))
     return "\n".join(out)
 
 

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -644,7 +645,8 @@ class FileReader {
       if (line.front() == '{' && !force_expand_) {
         InputItem item;
         item.set_source(source_);
-        item.locator = "line " + std::to_string(line_no_);
+        char loc[32] = "line ";  // fits the small-string buffer: no allocation, no temporaries
+        item.locator.assign(loc, std::to_chars(loc + 5, loc + sizeof loc, line_no_).ptr);
         item.json = copy ? ItemText::Copy(line) : ItemText(blk_, line);
         out.push_back(std::move(item));
       } else {

@@ -86,6 +86,7 @@ struct Engine::Impl {
     JsonScratch scratch;
     DecodeWarnings warnings;
     PlumbCtx ctx;
+    std::unique_ptr<OutputWriter::FormatState> format_state;  // the writer's, for Preformat
   };
 
   void EvalVariant(Worker& w, const InputItem& item, const CiTypeMap& roots, BatchResult& out,
@@ -146,7 +147,7 @@ struct Engine::Impl {
       }
       ++out.counts[static_cast<int>(ev.compliance)];
       if (preformat)
-        preformat->Preformat(ev, out.formatted);
+        preformat->Preformat(ev, out.formatted, w.format_state.get());
       else
         out.evals.push_back(ev);
     }
@@ -183,7 +184,10 @@ struct Engine::Impl {
     w.ctx.warnings = &w.warnings;
     w.warnings.Clear();
     // Sized from the previous batch: no regrowth (and copy) while appending.
-    if (preformat) out.formatted.reserve(w.formatted_hint + w.formatted_hint / 4);
+    if (preformat) {
+      if (!w.format_state) w.format_state = preformat->NewFormatState();
+      out.formatted.reserve(w.formatted_hint + w.formatted_hint / 4);
+    }
     for (auto& item : items) {
       ProcessItem(w, item, out, true);
       // Release the item's block early: batches in flight pin only the

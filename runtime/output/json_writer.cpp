@@ -19,9 +19,9 @@ constexpr size_t kFlushBytes = 1 << 16;
 
 // What all evaluations of one CI share (resourceType to awsRegion, and the
 // ordering timestamp), escaped once: a CI's evaluations are rendered one after
-// another on one worker, so a per-thread copy compared by value is reused for
-// all but the first (the comparison costs less than escaping again).
-struct SharedPart {
+// another on one worker, so the worker's copy, compared by value, is reused
+// for all but the first (the comparison costs less than escaping again).
+struct SharedPart : OutputWriter::FormatState {
   std::string resource_type, resource_id, account_id, region;
   int64_t timestamp_us = 0;
   std::string text;       // ,"resourceType":"..",...,"awsRegion":".."
@@ -59,8 +59,7 @@ struct SharedPart {
 // The fixed key order of both formats: rule, resourceType, resourceId,
 // accountId, awsRegion, complianceType, annotation, orderingTimestamp
 // (null when unknown); json adds source and locator.
-void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin) {
-  thread_local SharedPart shared;
+void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin, SharedPart& shared) {
   const SharedPart& part = shared.For(e);
   buf.append("{\"rule\":"sv);
   AppendJsonString(buf, e.rule);
@@ -121,7 +120,7 @@ class NdjsonWriter final : public OutputWriter {
   void Begin(const std::vector<RuleInfo>&) override {}
 
   void Add(const Evaluation& e) override {
-    AppendEvaluation(buf_, e, /*with_origin=*/false);
+    AppendEvaluation(buf_, e, /*with_origin=*/false, shared_);
     buf_.push_back('\n');
     MaybeFlush();
   }
@@ -144,8 +143,10 @@ class NdjsonWriter final : public OutputWriter {
   }
 
   bool CanPreformat() const override { return true; }
-  void Preformat(const Evaluation& e, std::string& out) const override {
-    AppendEvaluation(out, e, /*with_origin=*/false);
+  std::unique_ptr<FormatState> NewFormatState() const override { return std::make_unique<SharedPart>(); }
+  void Preformat(const Evaluation& e, std::string& out, FormatState* state) const override {
+    SharedPart local;
+    AppendEvaluation(out, e, /*with_origin=*/false, state ? static_cast<SharedPart&>(*state) : local);
     out.push_back('\n');
   }
   void AddFormatted(std::string_view bytes) override {
@@ -171,6 +172,7 @@ class NdjsonWriter final : public OutputWriter {
 
   std::ostream& out_;
   std::string buf_;
+  SharedPart shared_;  // for Add
 };
 
 // {"rules": [...], "evaluations": [...], "errors": [...], "summary": {...}},
@@ -190,7 +192,7 @@ class JsonWriter final : public OutputWriter {
   void Add(const Evaluation& e) override {
     buf_.append(first_ ? "\n" : ",\n");
     first_ = false;
-    AppendEvaluation(buf_, e, /*with_origin=*/true);
+    AppendEvaluation(buf_, e, /*with_origin=*/true, shared_);
     if (buf_.size() >= kFlushBytes) {
       out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
       buf_.clear();
@@ -217,6 +219,7 @@ class JsonWriter final : public OutputWriter {
   std::ostream& out_;
   std::string buf_;
   bool first_ = true;
+  SharedPart shared_;
   nlohmann::ordered_json errors_ = nlohmann::ordered_json::array();
 };
 

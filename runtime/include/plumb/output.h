@@ -57,9 +57,17 @@ class OutputWriter {
   // does not depend on its state returns true from CanPreformat(); the engine
   // then calls Preformat() from worker threads (it must be const and
   // thread-safe) and hands the bytes, in input order, to AddFormatted()
-  // instead of calling Add().
+  // instead of calling Add(). Each worker passes its own FormatState (from
+  // NewFormatState(), may be null): scratch the writer keeps between calls,
+  // e.g. the text a CI's evaluations share (they come one after another).
+  struct FormatState {
+    virtual ~FormatState() = default;
+  };
   virtual bool CanPreformat() const { return false; }
-  virtual void Preformat(const Evaluation& e, std::string& out) const { (void)e, (void)out; }
+  virtual std::unique_ptr<FormatState> NewFormatState() const { return nullptr; }
+  virtual void Preformat(const Evaluation& e, std::string& out, FormatState* state) const {
+    (void)e, (void)out, (void)state;
+  }
   virtual void AddFormatted(std::string_view bytes) { (void)bytes; }
 };
 
