@@ -93,7 +93,7 @@ bool IsNumberSyntax(std::string_view s) {
 // simdjson 3.0's on-demand skip (json_iterator::skip_child) dispatches on each
 // token with a switch whose branches follow the data and mispredict; it was
 // the hottest loop of the walk. SkipContainer does the same walk with one
-// table lookup per token. It uses json_iterator's public API plus two
+// table lookup per token. It uses json_iterator's public API plus three
 // protected members, reached the standard way: a derived class names them and
 // hands out member pointers (no object of the derived type ever exists).
 static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3,
@@ -103,6 +103,7 @@ struct OdValueAccess : od::value {
 };
 struct OdIterAccess : od::json_iterator {
   static constexpr auto kEnd = &OdIterAccess::end_position;
+  static constexpr auto kToken = &OdIterAccess::token;  // token_iterator od::json_iterator::*
 };
 
 // +1 for an opening bracket, -1 for a closing one, 0 for other tokens. Like
@@ -137,7 +138,8 @@ bool SkipContainer(od::value& v, simdjson::error_code* err) {
     *err = simdjson::TAPE_ERROR;  // what skip_child reports: not enough close braces
     return false;
   }
-  while (ji.position() < q) ji.return_current_and_advance();
+  // What return_current_and_advance() does once per token, in one step.
+  (ji.*OdIterAccess::kToken).set_position(q);
   ji.ascend_to(vi.depth() - 1);
   return true;
 }
