@@ -197,17 +197,31 @@ void JitCacheStore(const std::string& dir, const std::string& key, llvm::StringR
     fs::remove(tmp, ec);
     return;
   }
-  // Keep the newest entries (a rule author's edits each leave one).
-  std::vector<std::pair<fs::file_time_type, fs::path>> entries;
+  // Keep the newest entries (a rule author's edits each leave one), within
+  // both limits; the newest always stays.
+  struct Entry {
+    fs::file_time_type time;
+    uintmax_t size;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     if (it->path().extension() != ".o") continue;
-    std::error_code e2;
+    std::error_code e2, e3;
     auto t = it->last_write_time(e2);
-    if (!e2) entries.emplace_back(t, it->path());
+    auto n = it->file_size(e3);
+    if (e2 || e3) continue;
+    entries.push_back({t, n, it->path()});
+    total += n;
   }
-  if (entries.size() <= kJitCacheMaxEntries) return;
-  std::sort(entries.begin(), entries.end());
-  for (size_t i = 0; i + kJitCacheMaxEntries < entries.size(); ++i) fs::remove(entries[i].second, ec);
+  if (entries.size() <= kJitCacheMaxEntries && total <= kJitCacheMaxBytes) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.time > b.time; });
+  uintmax_t kept = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    kept += entries[i].size;
+    if (i > 0 && (i >= kJitCacheMaxEntries || kept > kJitCacheMaxBytes)) fs::remove(entries[i].path, ec);
+  }
 }
 
 }  // namespace plumb::codegen

@@ -19,10 +19,11 @@
 //   like any cache of compiled code; the check is against accidents.)
 // - JitCacheStore(): writes a temp file in the directory and renames it over
 //   the entry (readers never see a partial object), then keeps the newest
-//   kJitCacheMaxEntries. Failures (read-only home, full disk) are ignored:
-//   the run goes on uncached.
+//   entries within kJitCacheMaxEntries and kJitCacheMaxBytes. Failures (read-only home, full disk) are
+//   ignored: the run goes on uncached.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ class StringRef;
 namespace plumb::codegen {
 
 inline constexpr size_t kJitCacheMaxEntries = 256;
+inline constexpr uintmax_t kJitCacheMaxBytes = uintmax_t(64) << 20;
 
 std::string JitCacheDir();
 std::string JitCacheKey(const llvm::Module& mod, const std::string& target);

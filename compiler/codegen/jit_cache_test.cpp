@@ -175,3 +175,22 @@ TEST_CASE("only the newest entries are kept") {
   for (size_t i = 0; i < 5; ++i) CHECK_FALSE(fs::exists(fs::path(dir) / ("e" + std::to_string(i) + ".o")));
   CHECK(fs::exists(fs::path(dir) / ("e" + std::to_string(n - 1) + ".o")));
 }
+
+TEST_CASE("the cache stays within its byte budget") {
+  TempDir t;
+  std::string dir = t.path.string();
+  std::string big(kJitCacheMaxBytes / 3 + 1, 'x');  // three of them overflow the budget
+  auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (int i = 0; i < 3; ++i) {
+    JitCacheStore(dir, "big" + std::to_string(i), big);
+    fs::last_write_time(fs::path(dir) / ("big" + std::to_string(i) + ".o"), old + std::chrono::seconds(i));
+  }
+  JitCacheStore(dir, "newest", big);  // 4 x a third of the budget: the oldest two go
+  CHECK(fs::exists(fs::path(dir) / "newest.o"));
+  CHECK(fs::exists(fs::path(dir) / "big2.o"));
+  CHECK_FALSE(fs::exists(fs::path(dir) / "big1.o"));
+  CHECK_FALSE(fs::exists(fs::path(dir) / "big0.o"));
+  // One entry larger than the whole budget is still kept (the newest always is).
+  JitCacheStore(dir, "huge", std::string(kJitCacheMaxBytes + 1, 'y'));
+  CHECK(fs::exists(fs::path(dir) / "huge.o"));
+}

@@ -28,6 +28,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 has no aggregate CTAD
 
 struct TestFailure {
   std::string where, message;
