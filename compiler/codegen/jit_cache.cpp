@@ -1,6 +1,7 @@
 #include "codegen/jit_cache.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,6 +102,18 @@ llvm::StringRef Unwrap(llvm::StringRef entry) {
   return Crc(obj) == crc ? obj : llvm::StringRef();
 }
 
+// Code is only taken from, and written to, places no one else can write: the
+// directory and the entry must belong to this user and not be group- or
+// world-writable (as ssh treats ~/.ssh). A shared PLUMB_CACHE_DIR such as
+// /tmp/x that another user created is therefore no cache at all.
+bool Private(const struct stat& st) {
+  return st.st_uid == ::geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+bool PrivateDir(const std::string& dir) {
+  struct stat st {};
+  return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && Private(st);
+}
+
 }  // namespace
 
 std::string JitCacheDir() {
@@ -134,9 +147,18 @@ std::string JitCacheKey(const llvm::Module& mod, const std::string& target) {
 
 std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const std::string& key,
                                                  const std::vector<std::string>& required) {
-  if (dir.empty()) return nullptr;
+  if (dir.empty() || !PrivateDir(dir)) return nullptr;
   std::string path = dir + "/" + key + ".o";
-  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !Private(st)) {
+    ::close(fd);
+    return nullptr;
+  }
+  auto buf = llvm::MemoryBuffer::getOpenFile(fd, path, static_cast<uint64_t>(st.st_size),
+                                             /*RequiresNullTerminator=*/false);
+  ::close(fd);
   if (!buf) return nullptr;
   llvm::StringRef bytes = Unwrap((*buf)->getBuffer());
   auto obj = llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(bytes, path));
@@ -174,6 +196,7 @@ void JitCacheStore(const std::string& dir, const std::string& key, llvm::StringR
   fs::create_directories(dir, ec);
   if (ec) return;
   ::chmod(dir.c_str(), 0700);  // compiled code: this user's only
+  if (!PrivateDir(dir)) return;
   std::string tmp = dir + "/." + key + "." + std::to_string(::getpid()) + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

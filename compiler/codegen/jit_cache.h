@@ -15,8 +15,10 @@
 //   it is an ELF relocatable object for this machine that defines every
 //   symbol in `required`; else null (a damaged entry is removed). Never throws.
 //   An entry is the object plus a trailer (CRC-32, size, magic): a torn or
-//   altered file is refused, never linked. (The directory is the user's own,
-//   like any cache of compiled code; the check is against accidents.)
+//   altered file is refused, never linked.
+// - Only a directory and entries owned by this user and not group- or
+//   world-writable are used (read or written); an entry is opened without
+//   following a symlink. A cache another user could write is no cache.
 // - JitCacheStore(): writes a temp file in the directory and renames it over
 //   the entry (readers never see a partial object), then keeps the newest
 //   entries within kJitCacheMaxEntries and kJitCacheMaxBytes. Failures (read-only home, full disk) are

@@ -194,3 +194,41 @@ TEST_CASE("the cache stays within its byte budget") {
   JitCacheStore(dir, "huge", std::string(kJitCacheMaxBytes + 1, 'y'));
   CHECK(fs::exists(fs::path(dir) / "huge.o"));
 }
+
+TEST_CASE("a cache others can write is not used") {
+  TempDir t;
+  llvm::LLVMContext c;
+  auto m = Module(c, "plumb_rule_f", 7);
+  std::string obj = ObjectBytes(*m, t.path / "work");
+  std::string dir = (t.path / "cache").string(), key = JitCacheKey(*m, "target");
+  JitCacheStore(dir, key, obj);
+  REQUIRE(JitCacheLoad(dir, key, {"plumb_rule_f"}) != nullptr);
+  fs::path entry = fs::path(dir) / (key + ".o");
+  // A world-writable directory: neither read nor written.
+  fs::permissions(dir, fs::perms::all);
+  CHECK(JitCacheLoad(dir, key, {"plumb_rule_f"}) == nullptr);
+  fs::permissions(dir, fs::perms::owner_all);
+  REQUIRE(JitCacheLoad(dir, key, {"plumb_rule_f"}) != nullptr);
+  // A group-writable entry.
+  fs::permissions(entry, fs::perms::group_write, fs::perm_options::add);
+  CHECK(JitCacheLoad(dir, key, {"plumb_rule_f"}) == nullptr);
+  fs::permissions(entry, fs::perms::group_write, fs::perm_options::remove);
+  // An entry that is a symlink to a valid object elsewhere.
+  fs::path elsewhere = t.path / "elsewhere.o";
+  fs::rename(entry, elsewhere);
+  fs::create_symlink(elsewhere, entry);
+  CHECK(JitCacheLoad(dir, key, {"plumb_rule_f"}) == nullptr);
+  fs::remove(entry);
+  fs::rename(elsewhere, entry);
+  REQUIRE(JitCacheLoad(dir, key, {"plumb_rule_f"}) != nullptr);
+  // Owned by someone else (only root can arrange that here).
+  if (::geteuid() == 0 && ::chown(entry.c_str(), 65534, 65534) == 0) {
+    CHECK(JitCacheLoad(dir, key, {"plumb_rule_f"}) == nullptr);
+    REQUIRE(::chown(entry.c_str(), 0, 0) == 0);
+    if (::chown(dir.c_str(), 65534, 65534) == 0) {
+      CHECK(JitCacheLoad(dir, key, {"plumb_rule_f"}) == nullptr);
+      JitCacheStore(dir, "other", obj);  // not written into another user's directory
+      CHECK_FALSE(fs::exists(fs::path(dir) / "other.o"));
+    }
+  }
+}
