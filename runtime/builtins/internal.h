@@ -35,6 +35,11 @@ std::string_view TrimAscii(std::string_view s);
 // byte); i < s.size().
 size_t Utf8SeqLen(std::string_view s, size_t i);
 
+// URL decoding as plumb_url_decode does it ('+' is a space, %XX a byte, a
+// malformed '%' kept as written) from `in` into `out`, which must have room
+// for in.size() bytes. Returns the decoded length (<= in.size()).
+size_t UrlDecodeInto(std::string_view in, char* out);
+
 // Frees the pattern a plumb_regex_match call site compiled into *cache and
 // clears it. For unloading generated code (and for tests); the caller
 // guarantees no thread is using the site.

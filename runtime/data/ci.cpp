@@ -461,7 +461,7 @@ class Walker {
   bool JsonText(std::string_view text, TypeId type, PlumbSlot* out) {
     *out = PlumbSlot{};
     std::string_view padded;
-    if (!decode_internal::PadJsonText(text, arena_, dc_, &padded)) return false;
+    if (!decode_internal::PadJsonText(text, dc_, &padded)) return false;
     int level = dc_.string_level;
     od::document d;
     if (dc_.scratch->OdLevel(level)

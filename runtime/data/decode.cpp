@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "builtins/internal.h"
 #include "decode_internal.h"
 #include "plumb/builtins.h"
 #include "plumb/context.h"
@@ -780,7 +781,7 @@ bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Aren
   dc.scratch = scratch;
   std::string_view padded;
   simdjson::dom::element root;
-  bool parsed = decode_internal::PadJsonText(text, arena, dc, &padded) &&
+  bool parsed = decode_internal::PadJsonText(text, dc, &padded) &&
                 scratch->Level(dc.string_level).parse(padded.data(), padded.size(), false).get(root) ==
                     simdjson::SUCCESS;
   if (parsed) {
@@ -795,7 +796,7 @@ bool DecodeJsonText(std::string_view text, const TypeTable* t, TypeId type, Aren
 
 namespace decode_internal {
 
-bool PadJsonText(std::string_view text, Arena& arena, DecodeContext& dc, std::string_view* padded) {
+bool PadJsonText(std::string_view text, DecodeContext& dc, std::string_view* padded) {
   int level = dc.string_level;
   if (level >= JsonScratch::kMaxStringLevels) {
     dc.Warn("JSON nested in strings more than " + std::to_string(JsonScratch::kMaxStringLevels) +
@@ -805,21 +806,19 @@ bool PadJsonText(std::string_view text, Arena& arena, DecodeContext& dc, std::st
   // Trim leading blanks so "%7B" detection sees the first real byte.
   while (!text.empty() && (text[0] == ' ' || text[0] == '\t' || text[0] == '\n' || text[0] == '\r'))
     text.remove_prefix(1);
-  if (IsUrlEncodedJson(text)) {
-    PlumbCtx ctx = MakeCtx(arena, dc.scratch);
-    PlumbSlot in = StringSlot(text), dec{};
-    plumb_url_decode(&ctx, &in, &dec);
-    if (dec.tag != PLUMB_STRING) return false;
-    text = std::string_view(reinterpret_cast<const char*>(dec.bits), dec.len);
-  }
   // The parser wants SIMDJSON_PADDING readable bytes past the end; keep one
   // reusable buffer per level instead of letting simdjson allocate per parse.
+  // URL-encoded text is decoded straight into it (never longer than encoded).
   std::string& buf = dc.scratch->buffers[level];
   if (buf.size() < text.size() + simdjson::SIMDJSON_PADDING)
     buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
-  if (!text.empty()) std::memcpy(buf.data(), text.data(), text.size());
-  std::memset(buf.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-  *padded = std::string_view(buf.data(), text.size());
+  size_t n = text.size();
+  if (IsUrlEncodedJson(text))
+    n = internal::UrlDecodeInto(text, buf.data());
+  else if (!text.empty())
+    std::memcpy(buf.data(), text.data(), text.size());
+  std::memset(buf.data() + n, 0, simdjson::SIMDJSON_PADDING);
+  *padded = std::string_view(buf.data(), n);
   return true;
 }
 

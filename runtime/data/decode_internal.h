@@ -56,9 +56,10 @@ std::string ReplaceHugeNumbers(std::string_view in, size_t* replaced);
 // dc.string_level: leading blanks trimmed, URL-decoded when it starts with
 // %7B / %5B, copied into dc.scratch->buffers[level] with SIMDJSON_PADDING
 // zero bytes after it (*padded views that copy, valid until the next call at
-// this level). False when the URL encoding is broken, or (with a warning)
-// when the string nesting limit is reached. dc.scratch must be set.
-bool PadJsonText(std::string_view text, Arena& arena, DecodeContext& dc, std::string_view* padded);
+// this level; malformed escapes are kept as written, as plumb_url_decode
+// does). False, with a warning, when the string nesting limit is reached.
+// dc.scratch must be set.
+bool PadJsonText(std::string_view text, DecodeContext& dc, std::string_view* padded);
 
 // Parses `text` (readable for SIMDJSON_PADDING bytes past its end) with the
 // scratch DOM parser `dom` and decodes it as `type` (kNoType: dynamic json).
