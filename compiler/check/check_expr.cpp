@@ -824,8 +824,16 @@ TypeRef Checker::CheckMethod(const ast::Expr& e, const ast::Member& m, TypeRef r
         std::string pat = std::get<ast::StringLit>(m.args[0].value->node).PlainText();
         char err[256] = {0};
         if (!plumb_regex_check(pat.data(), pat.size(), err, sizeof err)) {
+          // RE2 quotes the pattern: its line breaks and tabs written as the
+          // escapes the source used, so the message stays on one line.
+          std::string why;
+          for (const char* q = err; *q; ++q)
+            why += *q == '\n'   ? std::string("\\n")
+                   : *q == '\r' ? std::string("\\r")
+                   : *q == '\t' ? std::string("\\t")
+                                : std::string(1, *q);
           diags_->Report(DiagCode::kBadRegex, m.args[0].value->span,
-                         fmt::format("invalid regular expression: {}", err));
+                         fmt::format("invalid regular expression: {}", why));
           break;
         }
         r.literal_arg = true;

@@ -785,6 +785,13 @@ class Builder {
         }
         i = j;
       } else {
+        auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\t') || u == 0x7f)  // tabs may stay raw; decision 28
+          Error(DiagCode::kInvalidCharacter,
+                Span{file_, base + static_cast<uint32_t>(i), base + static_cast<uint32_t>(i + 1)},
+                fmt::format("raw control character `\\x{:02X}` in a string literal; write `\\n`, `\\r` "
+                            "or `\\t`, or leave it out",
+                            u));
         cur += c;
       }
     }
