@@ -13,6 +13,9 @@
 // a subtree no rule reads is not reported (docs/decisions.md, "Validation of
 // what no rule reads").
 #include <array>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -174,33 +177,48 @@ class Walker {
     return false;
   }
 
-  // The key of `f` as a view: into the input when it has no escape (nearly
-  // always), else unescaped into the parser's string buffer.
-  // Stage 1 guarantees the closing quote exists, and the text is padded
-  // (SIMDJSON_PADDING), so the scan reads eight bytes at a time: the first
-  // '"' or '\\' of each word is found with the SWAR zero-byte test (exact for
-  // the lowest matching byte, which is the only one used).
-  bool Key(od::field& f, std::string_view* key) {
-    const char* k = f.key().raw();
+  // The first '"' or '\\' at or after `p`. Stage 1 guarantees a closing quote,
+  // and the text is padded (SIMDJSON_PADDING, 64 bytes), so reads of a whole
+  // block starting at or before that quote stay in bounds. With AVX2 (this
+  // file is built for the host's simdjson kernel) 32 bytes at a time, else 8
+  // with the SWAR zero-byte test (exact for the lowest match, the one used).
+  static const char* QuoteOrBackslash(const char* p) {
+#if defined(__AVX2__)
+    const __m256i quote = _mm256_set1_epi8('"'), slash = _mm256_set1_epi8('\\');
+    for (;; p += 32) {
+      __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      auto hit = static_cast<uint32_t>(
+          _mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(w, quote), _mm256_cmpeq_epi8(w, slash))));
+      if (hit) return p + __builtin_ctz(hit);
+    }
+#else
     static_assert(std::endian::native == std::endian::little, "the lowest address is the lowest byte");
     constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
     auto zero_bytes = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-    for (const char* q = k;; q += 8) {
+    for (;; p += 8) {
       uint64_t w;
-      std::memcpy(&w, q, 8);
+      std::memcpy(&w, p, 8);
       uint64_t hit = zero_bytes(w ^ (kOnes * '"')) | zero_bytes(w ^ (kOnes * '\\'));
-      if (!hit) continue;
-      const char* at = q + __builtin_ctzll(hit) / 8;
-      if (*at == '\\') {
-        auto e = f.unescaped_key().get(*key);
-        return e == simdjson::SUCCESS || Fail(e);
-      }
-      *key = std::string_view(k, static_cast<size_t>(at - k));
-      return true;
+      if (hit) return p + __builtin_ctzll(hit) / 8;
     }
+#endif
   }
 
-  // Reads a scalar (strings unescaped into the parser's buffer). A container
+  // The key of `f` as a view: into the input when it has no escape (nearly
+  // always), else unescaped into the parser's string buffer.
+  bool Key(od::field& f, std::string_view* key) {
+    const char* k = f.key().raw();
+    const char* at = QuoteOrBackslash(k);
+    if (*at == '\\') {
+      auto e = f.unescaped_key().get(*key);
+      return e == simdjson::SUCCESS || Fail(e);
+    }
+    *key = std::string_view(k, static_cast<size_t>(at - k));
+    return true;
+  }
+
+  // Reads a scalar (strings with escapes unescaped into the parser's buffer,
+  // others viewed in the input). A container
   // is reported as kArray/kObject and left unconsumed (the iterator skips
   // it). A well-formed number beyond int64/float64 reads as kNull with a
   // warning; a malformed token is fatal.
@@ -213,10 +231,21 @@ class Walker {
       case od::json_type::object:
         j->t = JScalar::T::kObject;
         return true;
-      case od::json_type::string:
+      case od::json_type::string: {
+        // A string without escapes (nearly all) is used where it lies in the
+        // input: no call into the parser's unescaping, no copy into its buffer.
         j->t = JScalar::T::kString;
-        e = v.get_string().get(j->s);
+        const char* body = v.raw_json_token().data() + 1;
+        const char* at = QuoteOrBackslash(body);
+        if (*at == '"') {
+          od::raw_json_string consumed;
+          e = v.get_raw_json_string().get(consumed);
+          j->s = std::string_view(body, static_cast<size_t>(at - body));
+        } else {
+          e = v.get_string().get(j->s);
+        }
         break;
+      }
       case od::json_type::boolean:
         j->t = JScalar::T::kBool;
         e = v.get_bool().get(j->b);
