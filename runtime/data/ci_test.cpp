@@ -346,6 +346,24 @@ TEST_CASE("DecodeCi: the on-demand walk decodes exactly what the DOM decoder doe
       CheckSameAsDom(f, ci);
     }
   }
+  // String values are used in place unless they hold an escape, found by a
+  // scan 32 (or 8) bytes at a time: an escape at every position of values of
+  // lengths around those blocks, in header fields and in read string fields.
+  for (size_t len : {0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 70}) {
+    std::string plain;
+    for (size_t i = 0; i < len; ++i) plain.push_back(static_cast<char>('a' + i % 26));
+    for (size_t i = 0; i <= len; ++i) {
+      std::string val = plain.substr(0, i) + (i % 2 ? "\\\"" : "\\u00e9") + plain.substr(i);
+      std::string ci = R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": ")" + val +
+                       R"(", "awsRegion": ")" + plain + R"(", "configuration": {"groupId": ")" + val +
+                       R"(", "ipPermissions": [{"ipProtocol": ")" + plain + R"("}]}})";
+      CheckSameAsDom(f, ci);
+      ItemResult r = f.Run(ci);
+      REQUIRE(r.status == ItemStatus::kOk);
+      CHECK(r.header.region == plain);
+      CHECK(r.header.resource_id == plain.substr(0, i) + (i % 2 ? "\"" : "\u00e9") + plain.substr(i));
+    }
+  }
 }
 
 TEST_CASE("DecodeCi: integers beyond 64 bits at a typed int path") {
