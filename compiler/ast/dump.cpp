@@ -1,16 +1,10 @@
 #include "ast/dump.h"
+#include "ast/overloaded.h"
 
 #include <fmt/format.h>
 
 namespace plumb::ast {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 has no aggregate CTAD
 
 const char* OpName(BinaryOp op) {
   switch (op) {

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "ast/overloaded.h"
 #include "check/check_internal.h"
 #include "plumb/builtins.h"
 #include "plumb/context.h"
@@ -20,13 +21,6 @@ PlumbCtx* ScratchCtx() {
   ctx.arena = &arena;
   return &ctx;
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 has no aggregate CTAD
 
 bool IsPlainString(const ast::Expr& e) {
   auto* s = std::get_if<ast::StringLit>(&e.node);

@@ -1,16 +1,10 @@
 #include "check/dump.h"
+#include "ast/overloaded.h"
 
 #include <functional>
 
 namespace plumb::check {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 has no aggregate CTAD
 
 void Walk(const ast::Expr& e, const std::function<void(const ast::Expr&, int)>& f, int depth) {
   f(e, depth);

@@ -1,4 +1,5 @@
 #include "codegen/lower.h"
+#include "ast/overloaded.h"
 
 #include <fmt/format.h>
 #include <llvm/IR/IRBuilder.h>
@@ -25,11 +26,6 @@ using check::TK;
 using check::TypeRef;
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 // C++ type -> LLVM type, so helper declarations follow builtins.h exactly.
 template <typename T>

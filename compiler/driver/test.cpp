@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "ast/overloaded.h"
 #include "codegen/jit.h"
 #include "codegen/lower.h"
 #include "driver/commands.h"
@@ -23,13 +24,6 @@ namespace fs = std::filesystem;
 
 namespace plumb {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 has no aggregate CTAD
 
 struct TestFailure {
   std::string where, message;
