@@ -115,7 +115,48 @@ std::optional<PlumbNet> ParseIp(std::string_view in) { return ParseAddr(internal
 // Whitespace is trimmed around the whole text only: "10.0.0.0 /8" is not a
 // block (ParseAddr refuses the space), nor is a prefix with a sign, spaces or
 // more than three digits.
+namespace {
+
+// The common form, "a.b.c.d" or "a.b.c.d/p" with nothing around it, in one
+// pass (security groups hold a dozen per CI). True only for texts the general
+// path below accepts, with the same result; anything else (spaces, IPv6, a
+// malformed octet or prefix) returns false and goes the general way.
+bool FastV4Cidr(std::string_view s, PlumbNet* n) {
+  const char* p = s.data();
+  const char* e = p + s.size();
+  auto digit = [&](const char* q) { return q != e && *q >= '0' && *q <= '9'; };
+  for (int k = 0; k < 4; ++k) {
+    if (!digit(p)) return false;
+    unsigned v = static_cast<unsigned>(*p++ - '0');
+    if (v != 0 && digit(p)) {  // "0" alone: a leading zero is refused (inet_pton)
+      v = v * 10 + static_cast<unsigned>(*p++ - '0');
+      if (digit(p)) v = v * 10 + static_cast<unsigned>(*p++ - '0');
+    }
+    if (v > 255 || digit(p)) return false;
+    n->addr[k] = static_cast<uint8_t>(v);
+    if (k < 3) {
+      if (p == e || *p != '.') return false;
+      ++p;
+    }
+  }
+  n->family = 4;
+  n->prefix = 32;
+  if (p == e) return true;
+  if (*p++ != '/' || p == e || e - p > 3) return false;
+  unsigned prefix = 0;
+  for (; p != e; ++p) {
+    if (*p < '0' || *p > '9') return false;
+    prefix = prefix * 10 + static_cast<unsigned>(*p - '0');
+  }
+  if (prefix > 32) return false;
+  n->prefix = static_cast<uint8_t>(prefix);
+  return true;
+}
+
+}  // namespace
+
 std::optional<PlumbNet> ParseCidr(std::string_view in) {
+  if (PlumbNet n{}; FastV4Cidr(in, &n)) return n;
   std::string_view s = internal::TrimAscii(in);
   size_t slash = s.find('/');
   if (slash == std::string_view::npos) return ParseAddr(s);

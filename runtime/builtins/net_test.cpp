@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 
 using namespace plumb::rt;
@@ -163,6 +164,70 @@ TEST_CASE("CIDR parsing edges") {
       CHECK(n->family == c.family);
       CHECK(n->prefix == c.prefix);
     }
+  }
+}
+
+// ParseCidr's one-pass IPv4 path must give exactly what the definition
+// gives: trim the whole text, split at the first '/', the address as inet_pton
+// reads it, a prefix of one to three digits within the family's length.
+TEST_CASE("CIDR parsing agrees with inet_pton and the prefix rule") {
+  auto reference = [](std::string text) -> std::optional<PlumbNet> {
+    auto ws = [](char c) {
+      return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    };
+    while (!text.empty() && ws(text.front())) text.erase(0, 1);
+    while (!text.empty() && ws(text.back())) text.pop_back();
+    if (text.find('\0') != std::string::npos) return std::nullopt;
+    size_t slash = text.find('/');
+    std::string addr = text.substr(0, slash);
+    PlumbNet n{};
+    if (inet_pton(AF_INET, addr.c_str(), n.addr) == 1) {
+      n.family = 4;
+      n.prefix = 32;
+    } else if (inet_pton(AF_INET6, addr.c_str(), n.addr) == 1) {
+      n.family = 6;
+      n.prefix = 128;
+    } else {
+      return std::nullopt;
+    }
+    if (slash == std::string::npos) return n;
+    std::string len = text.substr(slash + 1);
+    if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    int prefix = std::stoi(len);
+    if (prefix > (n.family == 4 ? 32 : 128)) return std::nullopt;
+    n.prefix = static_cast<uint8_t>(prefix);
+    return n;
+  };
+  auto agree = [&](const std::string& text) {
+    auto want = reference(text);
+    auto got = ParseCidr(text);
+    INFO("text: " << text);
+    REQUIRE(got.has_value() == want.has_value());
+    if (want) {
+      CHECK(got->family == want->family);
+      CHECK(got->prefix == want->prefix);
+      CHECK(std::memcmp(got->addr, want->addr, 16) == 0);
+    }
+  };
+  uint64_t state = 7;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<unsigned>(state >> 33);
+  };
+  const char alphabet[] = "0129./ :";
+  for (int round = 0; round < 200000; ++round) {
+    std::string t;
+    size_t len = next() % 16;
+    for (size_t i = 0; i < len; ++i) t.push_back(alphabet[next() % (sizeof alphabet - 1)]);
+    agree(t);
+  }
+  for (int round = 0; round < 20000; ++round) {  // well-formed-looking quads and prefixes
+    std::string t = std::to_string(next() % 300) + "." + std::to_string(next() % 300) + "." +
+                    std::to_string(next() % 300) + "." + std::to_string(next() % 300);
+    if (next() % 4) t += "/" + std::to_string(next() % 40);
+    if (next() % 8 == 0) t = " " + t + "\t";
+    agree(t);
   }
 }
 
