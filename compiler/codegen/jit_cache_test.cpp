@@ -70,6 +70,15 @@ struct EnvGuard {
   }
 };
 
+// A real object for `plumb_rule_f` and where the tests keep it.
+struct Entry {
+  TempDir t;
+  llvm::LLVMContext c;
+  std::unique_ptr<llvm::Module> m = Module(c, "plumb_rule_f", 7);
+  std::string obj = ObjectBytes(*m, t.path / "work");
+  std::string dir = (t.path / "cache").string(), key = JitCacheKey(*m, "target");
+};
+
 }  // namespace
 
 TEST_CASE("cache directory from the environment") {
@@ -102,11 +111,8 @@ TEST_CASE("the key follows the module and the target") {
 }
 
 TEST_CASE("entries: stored, loaded, refused when damaged or foreign") {
-  TempDir t;
-  llvm::LLVMContext c;
-  auto m = Module(c, "plumb_rule_f", 7);
-  std::string obj = ObjectBytes(*m, t.path / "work");
-  std::string dir = (t.path / "cache").string(), key = JitCacheKey(*m, "target");
+  Entry x;
+  auto& [t, c, m, obj, dir, key] = x;
   CHECK(JitCacheLoad(dir, key, {"plumb_rule_f"}) == nullptr);  // nothing yet, no directory
   JitCacheStore(dir, key, obj);
   CHECK((fs::status(dir).permissions() & fs::perms::all) == fs::perms::owner_all);
@@ -196,11 +202,8 @@ TEST_CASE("the cache stays within its byte budget") {
 }
 
 TEST_CASE("a cache others can write is not used") {
-  TempDir t;
-  llvm::LLVMContext c;
-  auto m = Module(c, "plumb_rule_f", 7);
-  std::string obj = ObjectBytes(*m, t.path / "work");
-  std::string dir = (t.path / "cache").string(), key = JitCacheKey(*m, "target");
+  Entry x;
+  auto& [t, c, m, obj, dir, key] = x;
   JitCacheStore(dir, key, obj);
   REQUIRE(JitCacheLoad(dir, key, {"plumb_rule_f"}) != nullptr);
   fs::path entry = fs::path(dir) / (key + ".o");

@@ -190,8 +190,8 @@ enum class ItemStatus : uint8_t {
 // The identity of a CI, read for every item that parses (also skipped ones).
 // Views point into the CI text itself, the Arena or the JsonScratch's parser:
 // they are valid while the text lives and until the next DecodeCi with the
-// same JsonScratch (or Arena::Reset()), so copy what must outlive the item. Both dialects: accountId/awsAccountId,
-// arn/ARN. capture_time_us = configurationItemCaptureTime (ISO text or epoch
+// same JsonScratch (or Arena::Reset()), so copy what must outlive the item. Both dialects:
+// accountId/awsAccountId, arn/ARN. capture_time_us = configurationItemCaptureTime (ISO text or epoch
 // seconds/milliseconds), INT64_MIN when absent or unreadable.
 struct CiHeader {
   std::string_view resource_type, resource_id, resource_name, account_id, region, arn, item_status;
