@@ -4,7 +4,8 @@
 //  1. ExpandDocument (container detection, Lambda events, arrays) and DecodeCi
 //     of every item against hand-built SecurityGroup / S3 / IAM schemas
 //     (runtime/data/test_types.h: the shapes the compiler produces), checked
-//     against the DOM decoder where that reads the item without a warning;
+//     against the DOM decoder where that reads the item without a warning,
+//     and its token-index walk against its on-demand walk (always equal);
 //  2. InputReader on the bytes written to a file (format detection, NDJSON);
 //  3. InputReader on the same bytes gzip-compressed (the zlib path).
 // Limits are set small so the limit paths are reached by short inputs.
@@ -70,6 +71,36 @@ void CheckAgainstDom(std::string_view json, const ItemResult& r, const DecodeWar
   }
 }
 
+std::string HeaderText(const CiHeader& h) {
+  std::string s;
+  for (std::string_view v :
+       {h.resource_type, h.resource_id, h.resource_name, h.account_id, h.region, h.arn, h.item_status}) {
+    s.append(v);
+    s.push_back('|');
+  }
+  return s + std::to_string(h.capture_time_us);
+}
+
+// Differential check: DecodeCi's token-index walk either bails to its
+// on-demand walk or gives exactly its result (ci.cpp, TokWalker).
+void CheckWalksAgree(std::string_view json, const ItemResult& fast, const DecodeWarnings& fast_w,
+                     JsonScratch& scratch, Arena& arena) {
+  std::string fast_header = HeaderText(fast.header);  // its views may point into the parser
+  DecodeWarnings w;
+  DecodeContext dc;
+  dc.scratch = &scratch;
+  dc.warnings = &w;
+  dc.token_walk = false;
+  ItemResult slow = DecodeCi(json, Types().t, Types().roots, arena, dc);
+  if (fast.status != slow.status || fast.message != slow.message || fast_header != HeaderText(slow.header) ||
+      fast_w.count != w.count || fast_w.samples != w.samples || !testing::SameSlots(fast.root, slow.root)) {
+    std::fprintf(stderr, "token walk and on-demand walk disagree: status %d/%d, message '%s' / '%s'\n",
+                 static_cast<int>(fast.status), static_cast<int>(slow.status), fast.message.c_str(),
+                 slow.message.c_str());
+    std::abort();
+  }
+}
+
 void DecodeItems(std::vector<InputItem>& items) {
   thread_local Arena arena;
   thread_local JsonScratch scratch;
@@ -82,6 +113,7 @@ void DecodeItems(std::vector<InputItem>& items) {
     std::string_view json(item.json.data(), item.json.size());
     ItemResult r = DecodeCi(json, Types().t, Types().roots, arena, dc);
     if (r.status == ItemStatus::kOk) CheckAgainstDom(json, r, warnings, arena);
+    CheckWalksAgree(json, r, warnings, scratch, arena);
     arena.Reset();
   }
 }

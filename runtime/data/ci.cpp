@@ -12,11 +12,16 @@
 // key by key and every value decoded is checked fully. A syntax error inside
 // a subtree no rule reads is not reported (docs/decisions.md, "Validation of
 // what no rule reads").
+//
+// Two walks of the same stage 1 index: TokWalker (the fast path, straight
+// over the token positions) and, when it bails, the on-demand Walker, which
+// alone decides errors. See TokWalker and runtime/data/README.md.
 #include <array>
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -107,6 +112,9 @@ struct OdValueAccess : od::value {
 struct OdIterAccess : od::json_iterator {
   static constexpr auto kEnd = &OdIterAccess::end_position;
   static constexpr auto kToken = &OdIterAccess::token;  // token_iterator od::json_iterator::*
+};
+struct OdDocAccess : od::document {
+  static constexpr auto kIter = &OdDocAccess::iter;  // json_iterator od::document::*
 };
 
 // +1 for an opening bracket, -1 for a closing one, 0 for other tokens. Like
@@ -591,6 +599,534 @@ struct Pending {
 };
 constexpr size_t kMaxPending = 32;
 
+// ---- the fast path: a walk over stage 1's token index ------------------------
+// DecodeCi first tries this walker, which reads the document's structural
+// index (the positions stage 1 found: brackets, colons, commas and the first
+// byte of every scalar) directly instead of going through the on-demand
+// protocol: no iterator state per value, no error plumbing per step, one table
+// lookup per skipped token. It handles the shapes real CIs have and gives up
+// ("bails") on anything else: a syntax error anywhere it walks, a string with
+// an escape where one is read, a number that is not a plain integer or
+// decimal, nesting at the depth limit, JSON in a string that is not JSON.
+// DecodeCi then undoes what it did (warnings, scratch stacks) and walks the
+// same document with the on-demand Walker above, which decides every such
+// case (and words every error message). So this walker never decides an
+// error: on every input it either gives exactly what Walker gives, or bails.
+// ci_test.cpp checks the two against each other on generated and hostile CIs.
+class TokWalker {
+ public:
+  TokWalker(const TypeTable& t, Arena& arena, DecodeContext& dc, const uint8_t* base, const uint32_t* end)
+      : t_(t), arena_(arena), dc_(dc), base_(base), end_(end) {}
+
+  using Tok = const uint32_t*;  // a position in the structural index
+
+  char At(Tok p) const { return static_cast<char>(base_[*p]); }
+
+  // The value at `p`, decoded as `type` into *out; *next = the token after it.
+  bool Typed(Tok p, TypeId type, PlumbSlot* out, Tok* next) {
+    *out = PlumbSlot{};
+    const TypeDesc& td = t_[type];
+    char c = At(p);
+    if (c == 'n') {  // null: absent, whatever the declared type
+      JScalar j;
+      if (!Scalar(p, &j) || j.t != JScalar::T::kNull) return false;
+      *next = p + 1;
+      return true;
+    }
+    switch (td.kind) {
+      case Kind::kRecord:
+        if (c == '{') return Record(p, td, out, next);
+        if (c == '"' && td.from_scalar_index < 0) {
+          JScalar j;
+          if (!Scalar(p, &j)) return false;
+          *next = p + 1;
+          if (decode_internal::LooksLikeJson(j.s)) return JsonText(j.s, type, out);
+          decode_internal::Mismatch(Kind::kRecord, j, dc_, out);
+          return true;
+        }
+        return Subtree(p, type, out, next);
+      case Kind::kList:
+        if (c == '[') return List(p, td, out, next);
+        return Lone(p, type, td, out, next);
+      case Kind::kMap:
+        if (c == '{') return Map(p, td, out, next);
+        return Subtree(p, type, out, next);
+      case Kind::kJson:
+        return Subtree(p, type, out, next);
+      default: {
+        if (c == '{' || c == '[') {
+          // A container where a scalar is declared: the mismatch warning.
+          JScalar j;
+          j.t = c == '{' ? JScalar::T::kObject : JScalar::T::kArray;
+          if (!SkipValue(p, next)) return false;
+          decode_internal::ConvertScalar(j, td, arena_, dc_, out);
+          return true;
+        }
+        JScalar j;
+        if (!Scalar(p, &j)) return false;
+        *next = p + 1;
+        if (j.t != JScalar::T::kNull) decode_internal::ConvertScalar(j, td, arena_, dc_, out);
+        return true;
+      }
+    }
+  }
+
+  // `p` is at '{' of an object read as record `td`.
+  bool Record(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
+    if (dc_.depth + 1 > dc_.max_depth) return false;  // Walker warns and skips
+    ++dc_.depth;
+    size_t n = td.fields.size();
+    PlumbSlot* fields = decode_internal::AllocSlots(arena_, n);
+    bool ok = Fields(p, td, fields, next);
+    --dc_.depth;
+    if (ok) SetAggregate(PLUMB_RECORD, fields, n, out);
+    return ok;
+  }
+
+  // The members of the object at `p` ('{'): those rules read into `fields`.
+  bool Fields(Tok p, const TypeDesc& td, PlumbSlot* fields, Tok* next) {
+    Tok q = p + 1;
+    if (q >= end_) return false;
+    if (At(q) == '}') {
+      *next = q + 1;
+      return true;
+    }
+    for (;;) {
+      std::string_view key;
+      if (q + 2 >= end_ || !Key(q, &key) || At(q + 1) != ':') return false;
+      Tok v = q + 2;
+      int32_t i = td.FindReadKey(key);
+      if (i < 0) {
+        if (!SkipValue(v, &q)) return false;
+      } else {
+        dc_.PushPath({key, -1});
+        bool ok = Typed(v, td.fields[static_cast<size_t>(i)].type, &fields[i], &q);
+        dc_.PopPath();
+        if (!ok) return false;
+      }
+      if (q >= end_) return false;
+      char sep = At(q);
+      if (sep == '}') {
+        *next = q + 1;
+        return true;
+      }
+      if (sep != ',') return false;
+      ++q;
+    }
+  }
+
+  bool List(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
+    if (dc_.depth + 1 > dc_.max_depth) return false;
+    std::vector<PlumbSlot>& stack = dc_.scratch->slot_stack;
+    size_t base = stack.size();
+    ++dc_.depth;
+    Tok q = p + 1;
+    bool ok = q < end_;
+    if (ok && At(q) == ']') {
+      *next = q + 1;
+    } else {
+      for (int64_t i = 0; ok; ++i) {
+        PlumbSlot item{};
+        dc_.PushPath({{}, i});
+        ok = Typed(q, td.elem, &item, &q);
+        dc_.PopPath();
+        if (!ok || q >= end_) {
+          ok = false;
+          break;
+        }
+        if (item.tag != PLUMB_ABSENT) stack.push_back(item);
+        char sep = At(q);
+        if (sep == ']') {
+          *next = q + 1;
+          break;
+        }
+        if (sep != ',') ok = false;
+        ++q;
+      }
+    }
+    --dc_.depth;
+    if (ok) {
+      size_t n = stack.size() - base;
+      PlumbSlot* items = decode_internal::AllocSlots(arena_, n);
+      if (n) std::memcpy(static_cast<void*>(items), stack.data() + base, n * sizeof(PlumbSlot));
+      SetAggregate(PLUMB_LIST, items, n, out);
+    }
+    stack.resize(base);
+    return ok;
+  }
+
+  // A lone value where a list is declared (see Walker::Lone).
+  bool Lone(Tok p, TypeId type, const TypeDesc& td, PlumbSlot* out, Tok* next) {
+    const TypeDesc& et = t_[td.elem];
+    PlumbSlot* item = nullptr;
+    if (At(p) == '{') {
+      if (et.kind != Kind::kRecord) return Subtree(p, type, out, next);
+      item = decode_internal::AllocSlots(arena_, 1);
+      if (!Record(p, et, item, next)) return false;
+    } else {
+      if (!IsScalarKind(et.kind)) return Subtree(p, type, out, next);
+      JScalar j;
+      if (!Scalar(p, &j)) return false;
+      *next = p + 1;
+      if (j.t == JScalar::T::kString && decode_internal::LooksLikeJson(j.s)) {
+        // Walker falls back to the plain string when the text is not JSON;
+        // JsonText here bails instead, so its result is Walker's.
+        return JsonText(j.s, type, out);
+      }
+      item = decode_internal::AllocSlots(arena_, 1);
+      if (j.t != JScalar::T::kNull) decode_internal::ConvertScalar(j, et, arena_, dc_, item);
+    }
+    if (item->tag != PLUMB_ABSENT) SetAggregate(PLUMB_LIST, item, 1, out);
+    return true;
+  }
+
+  bool Map(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
+    if (dc_.depth + 1 > dc_.max_depth) return false;
+    std::vector<PlumbSlot>& stack = dc_.scratch->slot_stack;
+    size_t base = stack.size();
+    ++dc_.depth;
+    Tok q = p + 1;
+    bool ok = q < end_;
+    if (ok && At(q) == '}') {
+      *next = q + 1;
+    } else {
+      while (ok) {
+        std::string_view key;
+        if (q + 2 >= end_ || !Key(q, &key) || At(q + 1) != ':') {
+          ok = false;
+          break;
+        }
+        PlumbSlot val{};
+        dc_.PushPath({key, -1});
+        ok = Typed(q + 2, td.elem, &val, &q);
+        dc_.PopPath();
+        if (!ok || q >= end_) {
+          ok = false;
+          break;
+        }
+        if (val.tag != PLUMB_ABSENT) {
+          std::string_view c = arena_.Copy(key);
+          stack.push_back(
+              PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
+          stack.push_back(val);
+        }
+        char sep = At(q);
+        if (sep == '}') {
+          *next = q + 1;
+          break;
+        }
+        if (sep != ',') ok = false;
+        ++q;
+      }
+    }
+    --dc_.depth;
+    if (ok) {
+      size_t n = stack.size() - base;
+      PlumbSlot* pairs = decode_internal::AllocSlots(arena_, n);
+      if (n) std::memcpy(static_cast<void*>(pairs), stack.data() + base, n * sizeof(PlumbSlot));
+      SetAggregate(PLUMB_MAP, pairs, n / 2, out);
+    }
+    stack.resize(base);
+    return ok;
+  }
+
+  // JSON inside a string, walked from its own stage 1 index at the next
+  // string level. Bails when the text is not JSON (Walker then reads the
+  // value as a plain string) or its walk bails.
+  bool JsonText(std::string_view text, TypeId type, PlumbSlot* out) {
+    *out = PlumbSlot{};
+    std::string_view padded;
+    if (dc_.string_level >= JsonScratch::kMaxStringLevels) return false;  // Walker warns
+    if (!decode_internal::PadJsonText(text, dc_, &padded)) return false;
+    int level = dc_.string_level;
+    od::document d;
+    if (dc_.scratch->OdLevel(level)
+            .iterate(padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING)
+            .get(d))
+      return false;
+    const uint8_t* base;
+    Tok first, end;
+    if (!Tokens(d, &base, &first, &end)) return false;
+    TokWalker inner(t_, arena_, dc_, base, end);
+    int path_len = dc_.path_len, depth = dc_.depth;
+    ++dc_.string_level;
+    Tok next = first;
+    bool ok = inner.Typed(first, type, out, &next) && next == end;
+    --dc_.string_level;
+    dc_.path_len = path_len;
+    dc_.depth = depth;
+    return ok;
+  }
+
+  // The value's text, decoded by the DOM decoder (fully validated there).
+  bool Subtree(Tok p, TypeId type, PlumbSlot* out, Tok* next) {
+    if (!SkipValue(p, next)) return false;
+    const char* from = reinterpret_cast<const char*>(base_ + *p);
+    size_t len;
+    char c = At(p);
+    if (c == '{' || c == '[') {
+      len = (*next)[-1] - *p + 1;  // through the closing bracket
+    } else {
+      // A scalar token runs to the next structural character (as
+      // raw_json_token gives it); the last token of a document to its end.
+      if (*next >= end_) return false;
+      len = **next - *p;
+    }
+    auto e = decode_internal::DecodeDomText({from, len}, dc_.scratch->doc, &t_, type, arena_, out, dc_);
+    return e == simdjson::SUCCESS;  // an error: Walker reports it
+  }
+
+  // Steps over the value at `p`: containers by counting brackets (as
+  // SkipContainer), a scalar is one token.
+  bool SkipValue(Tok p, Tok* next) {
+    char c = At(p);
+    if (c != '{' && c != '[') {
+      // A scalar is one token; a separator or closing bracket where a value
+      // belongs is a syntax error (Walker words it).
+      if (c == ',' || c == ':' || c == '}' || c == ']') return false;
+      *next = p + 1;
+      return true;
+    }
+    Tok q = p + 1;
+    int depth = 1;
+    while (q < end_) {
+      depth += kBracketDelta[base_[*q++]];
+      if (depth == 0) {
+        *next = q;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A key token: a string without escapes, viewed in place.
+  bool Key(Tok p, std::string_view* key) {
+    if (At(p) != '"') return false;
+    const char* k = reinterpret_cast<const char*>(base_ + *p + 1);
+    const char* at = Walker::QuoteOrBackslash(k);
+    if (*at != '"') return false;
+    *key = std::string_view(k, static_cast<size_t>(at - k));
+    return true;
+  }
+
+  // The scalar token at `p`: strings without escapes (in place), true,
+  // false, null, strings with escapes (unescaped into the arena), and numbers
+  // of the forms -?int and -?int.frac with at most 18 digits in either part
+  // (exactly what Walker makes of them); anything else bails.
+  bool Scalar(Tok p, JScalar* j) {
+    const char* s = reinterpret_cast<const char*>(base_ + *p);
+    char c = *s;
+    if (c == '"') {
+      const char* at = Walker::QuoteOrBackslash(s + 1);
+      j->t = JScalar::T::kString;
+      if (*at == '"') {
+        j->s = std::string_view(s + 1, static_cast<size_t>(at - s - 1));
+        return true;
+      }
+      return Unescape(p, j);
+    }
+    // The token's text: up to the next structural character, blanks trimmed.
+    if (p + 1 >= end_) return false;
+    const char* e = reinterpret_cast<const char*>(base_ + p[1]);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) --e;
+    std::string_view tok(s, static_cast<size_t>(e - s));
+    if (tok == "true" || tok == "false") {
+      j->t = JScalar::T::kBool;
+      j->b = tok[0] == 't';
+      return true;
+    }
+    if (tok == "null") {
+      j->t = JScalar::T::kNull;
+      return true;
+    }
+    size_t i = 0, n = tok.size();
+    bool neg = i < n && tok[i] == '-';
+    if (neg) ++i;
+    size_t int_begin = i;
+    while (i < n && tok[i] >= '0' && tok[i] <= '9') ++i;
+    size_t int_digits = i - int_begin;
+    if (int_digits == 0 || int_digits > 18 || (int_digits > 1 && tok[int_begin] == '0')) return false;
+    if (i == n) {
+      int64_t v = 0;
+      for (size_t k = int_begin; k < n; ++k) v = v * 10 + (tok[k] - '0');
+      if (neg && v == 0) return false;  // "-0": left to simdjson
+      j->t = JScalar::T::kInt;
+      j->i = neg ? -v : v;
+      return true;
+    }
+    if (tok[i] != '.') return false;
+    size_t frac_begin = ++i;
+    while (i < n && tok[i] >= '0' && tok[i] <= '9') ++i;
+    if (i == frac_begin || i != n || n - frac_begin > 18) return false;
+    double d;
+    auto r = std::from_chars(tok.data(), tok.data() + n, d);
+    if (r.ec != std::errc() || r.ptr != tok.data() + n) return false;
+    j->t = JScalar::T::kDouble;
+    j->d = d;
+    return true;
+  }
+
+  // A string with escapes, unescaped into the arena by simdjson's own string
+  // parser (what on-demand's get_string() runs). The text runs at most to the
+  // next token; simdjson writes whole blocks, hence the slack.
+  bool Unescape(Tok p, JScalar* j) {
+    if (p + 1 >= end_) return false;
+    size_t bound = p[1] - p[0];
+    auto& impl = dc_.scratch->unescaper;
+    if (!impl && simdjson::get_active_implementation()->create_dom_parser_implementation(0, 0, impl))
+      return false;
+    auto* dst = static_cast<uint8_t*>(arena_.Alloc(bound + 2 * simdjson::SIMDJSON_PADDING, 1));
+    uint8_t* e = impl->parse_string(base_ + *p + 1, dst);
+    if (!e) return false;  // an invalid escape: Walker's error
+    j->s = std::string_view(reinterpret_cast<const char*>(dst), static_cast<size_t>(e - dst));
+    return true;
+  }
+
+  // The token range of a document just iterated: false when it is empty.
+  static bool Tokens(od::document& d, const uint8_t** base, Tok* first, Tok* end) {
+    od::json_iterator& ji = d.*OdDocAccess::kIter;
+    Tok p = ji.position();
+    Tok e = (ji.*OdIterAccess::kEnd)();
+    if (p >= e) return false;
+    *base = ji.peek(p) - *p;
+    *first = p;
+    *end = e;
+    return true;
+  }
+
+ private:
+  const TypeTable& t_;
+  Arena& arena_;
+  DecodeContext& dc_;
+  const uint8_t* base_;
+  Tok end_;
+};
+
+// DecodeCi on the token index: true with *r complete (kOk or kSkipped), false
+// to bail (see TokWalker). Mirrors DecodeCi's walk below in one pass over the
+// root: the same header rules, the same checks on what it reads (scalars
+// before resourceType are read, as Walker holds them until the type is
+// known), the same projection. A container before resourceType bails (Walker
+// starts over then; AWS puts resourceType first).
+bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, Arena& arena,
+                 DecodeContext& dc, ItemResult* r) {
+  using Tok = TokWalker::Tok;
+  const uint8_t* base;
+  Tok first, end;
+  if (!TokWalker::Tokens(doc, &base, &first, &end)) return false;
+  TokWalker w(t, arena, dc, base, end);
+  if (w.At(first) != '{') return false;
+  CiHeader& h = r->header;
+  bool have_type = false;
+  const TypeDesc* td = nullptr;  // the root record, once known (null: a type no rule reads)
+  PlumbSlot* fields = nullptr;
+  dc.depth = 1;  // the root record is the first level (as in decode.cpp)
+  struct Pending {
+    std::string_view key;
+    Tok value;
+  };
+  constexpr size_t kMaxPending = 32;
+  Pending pending[kMaxPending];
+  size_t npending = 0;
+  // A root field rules read, decoded from the token at `v`.
+  auto field = [&](std::string_view key, Tok v, Tok* next) {
+    int32_t f = td->FindReadKey(key);
+    if (f < 0) return w.SkipValue(v, next);
+    dc.PushPath({key, -1});
+    bool ok = w.Typed(v, td->fields[static_cast<size_t>(f)].type, &fields[f], next);
+    dc.PopPath();
+    return ok;
+  };
+  Tok q = first + 1;
+  if (q >= end) return false;
+  if (w.At(q) != '}') {
+    for (;;) {
+      std::string_view key;
+      if (q + 2 >= end || !w.Key(q, &key) || w.At(q + 1) != ':') return false;
+      Tok v = q + 2, next;
+      HeaderKey hk = ClassifyHeader(key);
+      char c = w.At(v);
+      if (c == '{' || c == '[') {
+        if (!have_type) return false;
+        if (!(td ? field(key, v, &next) : w.SkipValue(v, &next))) return false;
+      } else if (hk == HeaderKey::kNone && have_type) {
+        if (!(td ? field(key, v, &next) : w.SkipValue(v, &next))) return false;
+      } else {
+        JScalar j;
+        if (!w.Scalar(v, &j)) return false;
+        next = v + 1;
+        switch (hk) {
+          case HeaderKey::kResourceType:
+            if (j.t == JScalar::T::kString) {
+              if (have_type && j.s != h.resource_type) return false;  // Walker's error
+              if (!have_type) {
+                have_type = true;
+                h.resource_type = j.s;
+                TypeId type = roots.Find(h.resource_type, &r->type_data);
+                if (type != kNoType) {
+                  if (t[type].kind != Kind::kRecord) return false;
+                  td = &t[type];
+                  fields = decode_internal::AllocSlots(arena, td->fields.size());
+                  Tok unused;
+                  for (size_t i = 0; i < npending; ++i)
+                    if (!field(pending[i].key, pending[i].value, &unused)) return false;
+                }
+              }
+            }
+            break;
+          case HeaderKey::kResourceId:
+            h.resource_id = Str(j);
+            break;
+          case HeaderKey::kResourceName:
+            h.resource_name = Str(j);
+            break;
+          case HeaderKey::kAccountId:
+            h.account_id = Str(j);
+            break;
+          case HeaderKey::kRegion:
+            h.region = Str(j);
+            break;
+          case HeaderKey::kArn:
+            h.arn = Str(j);
+            break;
+          case HeaderKey::kCaptureTime:
+            h.capture_time_us = CaptureTime(j);
+            break;
+          case HeaderKey::kStatus:
+            h.item_status = Str(j);
+            break;
+          case HeaderKey::kNone:
+            break;
+        }
+        if (td) {
+          if (!field(key, v, &next)) return false;
+        } else if (!have_type) {
+          if (npending == kMaxPending) return false;
+          pending[npending++] = {key, v};
+        }
+      }
+      if (next >= end) return false;
+      char sep = w.At(next);
+      q = next + 1;
+      if (sep == '}') break;
+      if (sep != ',') return false;
+    }
+  } else {
+    ++q;
+  }
+  if (q != end) return false;  // content after the root object
+  if (!have_type) return false;
+  if (!td) {
+    r->status = ItemStatus::kSkipped;
+    return true;
+  }
+  for (size_t i = 0; i < td->fields.size(); ++i)
+    if (td->fields[i].required && fields[i].tag == PLUMB_ABSENT) return false;
+  SetAggregate(PLUMB_RECORD, fields, td->fields.size(), &r->root);
+  r->status = ItemStatus::kOk;
+  return true;
+}
+
 }  // namespace
 
 ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& roots, Arena& arena,
@@ -619,6 +1155,23 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
       r.message += root.type() == simdjson::dom::element_type::ARRAY ? "a list" : "a scalar";
     }
     return r;
+  }
+
+  if (dc.token_walk) {
+    // The fast path; when it bails, undo what it did and walk again below.
+    uint64_t warn_count = dc.warnings ? dc.warnings->count : 0;
+    size_t warn_samples = dc.warnings ? dc.warnings->samples.size() : 0;
+    size_t stack_size = scratch->slot_stack.size();
+    if (TokDecodeCi(doc, t, roots, arena, dc, &r)) return r;
+    if (dc.warnings) {
+      dc.warnings->count = warn_count;
+      dc.warnings->samples.resize(warn_samples);
+    }
+    scratch->slot_stack.resize(stack_size);
+    dc.path_len = 0;
+    dc.depth = 0;
+    dc.string_level = 0;
+    r = ItemResult{};
   }
 
   Walker w(t, arena, dc);

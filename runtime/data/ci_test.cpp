@@ -31,11 +31,12 @@ struct CiFixture {
   DecodeWarnings warnings;
   simdjson::padded_string text;  // keeps the padded bytes DecodeCi reads
 
-  ItemResult Run(std::string_view json) {
+  ItemResult Run(std::string_view json, bool token_walk = true) {
     text = simdjson::padded_string(json);
     DecodeContext dc;
     dc.scratch = &scratch;
     dc.warnings = &warnings;
+    dc.token_walk = token_walk;
     return DecodeCi(std::string_view(text.data(), text.size()), s.t, s.roots, arena, dc);
   }
 };
@@ -362,6 +363,91 @@ TEST_CASE("DecodeCi: the on-demand walk decodes exactly what the DOM decoder doe
       REQUIRE(r.status == ItemStatus::kOk);
       CHECK(r.header.region == plain);
       CHECK(r.header.resource_id == plain.substr(0, i) + (i % 2 ? "\"" : "\u00e9") + plain.substr(i));
+    }
+  }
+}
+
+// DecodeCi's fast path (the walk over stage 1's token index, ci.cpp) must give
+// exactly what the on-demand Walker gives, or bail to it: same status and
+// message, header, decoded root, warnings. Checked on every CI the tests
+// know, then on each of them cut at every byte, with every byte deleted, and
+// with every byte replaced by each character that changes JSON structure.
+void CheckSameWalks(CiFixture& f, std::string_view json) {
+  ItemResult fast = f.Run(json, /*token_walk=*/true);
+  DecodeWarnings fast_warnings = f.warnings;
+  f.warnings.Clear();
+  // Header views may point into the parser's buffer: copy before the next run.
+  auto header = [](const CiHeader& h) {
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", h.resource_type, h.resource_id, h.resource_name,
+                       h.account_id, h.region, h.arn, h.item_status, h.capture_time_us);
+  };
+  std::string fast_header = header(fast.header);
+  ItemResult slow = f.Run(json, /*token_walk=*/false);
+  INFO("text: " << json.substr(0, 400));
+  REQUIRE(fast.status == slow.status);
+  CHECK(fast.message == slow.message);
+  CHECK(fast_header == header(slow.header));
+  CHECK(fast.type_data == slow.type_data);
+  std::string where;
+  CHECK_MESSAGE(SameSlots(fast.root, slow.root, &where), where);
+  CHECK(fast_warnings.count == f.warnings.count);
+  CHECK(fast_warnings.samples == f.warnings.samples);
+  f.warnings.Clear();
+}
+
+TEST_CASE("DecodeCi: the token walk and the on-demand walk agree, on good and broken text") {
+  CiFixture f;
+  std::vector<std::string> texts;
+  for (const char* name : {"sg_1_2.json", "s3_bucket_1_3.json", "iam_policy_1_3.json"})
+    texts.push_back(ReadFixture(name));
+  for (const char* name : {"snapshot.json", "history.json", "items.ndjson", "array.json"}) {
+    InputReader reader({std::string(PLUMB_TEST_DATA_DIR) + "/ci/" + name});
+    std::vector<InputItem> items;
+    while (reader.NextBatch(items, 64)) {
+    }
+    for (auto& it : items)
+      if (it.ok()) texts.emplace_back(it.json.data(), it.json.size());
+  }
+  const char* cases[] = {
+      // keys before resourceType (scalars held, a container restarts the walk), duplicates
+      R"({"version": "1.3", "configurationStateId": 7, "resourceId": "a", "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "b"})",
+      R"({"tags": {"a": "1"}, "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1"})",
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceType": "AWS::S3::Bucket", "resourceId": "x"})",
+      // numbers of every form at read and unread paths
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configurationStateId": -0,
+        "configuration": {"ipPermissions": [{"fromPort": -0, "toPort": 1.5e3}, {"fromPort": 1.0, "toPort": 65535.000},
+        {"fromPort": 123456789012345678, "toPort": 1234567890123456789}, {"fromPort": -12, "toPort": 0.1}]}})",
+      // escapes in read and header strings, JSON in strings with escapes inside
+      R"({"resourceType": "AWS::S3::Bucket", "resourceId": "b\u0041\n", "awsRegion": "\"eu\"", "supplementaryConfiguration":
+        {"BucketPolicy": {"policyText": "{\"Statement\": [{\"Effect\": \"Al\\u006cow\", \"Resource\": \"a\\\\b\"}]}"}}})",
+      // atoms and nulls where records, lists, maps and scalars are declared
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "tags": null, "configuration": {"groupId": true,
+        "ipPermissions": [null, true, false, 3, "x", {"ipRanges": null, "fromPort": null}]}})",
+      // empty containers
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "tags": {}, "configuration": {"ipPermissions": [{}, []]}})",
+      R"({})",
+      // separators where an unread value belongs
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "unread": , "x": 1})",
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "unread": }, "x": 1})",
+      R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {"unread": :}})",
+      R"({"resourceType": "AWS::EC2::VPC", "resourceId": "vpc-1", "configuration": {"cidrBlock": "10.0.0.0/16"}})",
+  };
+  for (const char* c : cases) texts.push_back(c);
+  for (const std::string& t : texts) CheckSameWalks(f, t);
+  // Mutations of a few real-shaped CIs (every position: quick enough).
+  for (size_t k = 0; k < 3; ++k) {
+    const std::string& t = texts[k];
+    for (size_t i = 0; i <= t.size(); ++i) CheckSameWalks(f, std::string_view(t).substr(0, i));
+    for (size_t i = 0; i < t.size(); ++i) {
+      std::string del = t;
+      del.erase(i, 1);
+      CheckSameWalks(f, del);
+      for (char c : std::string_view("{}[]:,\"\\ 0-.te")) {
+        if (t[i] == c) continue;
+        std::string rep = t;
+        rep[i] = c;
+        CheckSameWalks(f, rep);
+      }
     }
   }
 }

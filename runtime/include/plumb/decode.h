@@ -86,6 +86,8 @@ struct JsonScratch {
   std::vector<PlumbSlot> slot_stack;
   // On-demand parsers for JSON in strings walked by DecodeCi (level i, lazily).
   std::unique_ptr<simdjson::ondemand::parser> od_levels[kMaxStringLevels];
+  // simdjson's string unescaping for DecodeCi's token walk (created lazily).
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> unescaper;
 
   simdjson::dom::parser& Level(int i) {
     if (!levels[i]) levels[i] = std::make_unique<simdjson::dom::parser>();
@@ -128,6 +130,9 @@ struct DecodeContext {
   void PopPath() { --path_len; }
   int depth = 0;
   int string_level = 0;  // JSON-in-string nesting, selects a JsonScratch level
+  // DecodeCi tries its token-index walk first (ci.cpp); false makes it use
+  // only the on-demand walker (for tests that compare the two).
+  bool token_walk = true;
 
   // "configuration.ipPermissions[0].fromPort"
   std::string PathText() const;
