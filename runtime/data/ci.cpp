@@ -1184,6 +1184,9 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
   bool restart = false;  // a container came before resourceType: walk again
   Pending pending[kMaxPending];
   size_t npending = 0;
+  // Warnings when the type became known: a restart decodes every field again,
+  // so what the first pass warned about is dropped first (not counted twice).
+  std::pair<uint64_t, size_t> warn_mark{0, 0};
 
   // Decodes a root field of the record (scalar already read, or not).
   auto field_scalar = [&](std::string_view key, const JScalar& j) {
@@ -1248,6 +1251,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
           if (!have_type) {
             have_type = true;
             h.resource_type = j.s;
+            if (dc.warnings) warn_mark = {dc.warnings->count, dc.warnings->samples.size()};
             type = roots.Find(h.resource_type, &r.type_data);
             if (type != kNoType && t[type].kind == Kind::kRecord) {
               td = &t[type];
@@ -1323,6 +1327,10 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     // Rare: a container (or a JSON string to decode as one) came before
     // resourceType. Walk the root again now that its type is known.
     std::memset(static_cast<void*>(fields), 0, sizeof(PlumbSlot) * td->fields.size());
+    if (dc.warnings) {
+      dc.warnings->count = warn_mark.first;
+      dc.warnings->samples.resize(warn_mark.second);
+    }
     // rewind() reuses the parser's string buffer: keep the header's views.
     for (std::string_view* v : {&h.resource_type, &h.resource_id, &h.resource_name, &h.account_id, &h.region,
                                 &h.arn, &h.item_status})

@@ -412,6 +412,9 @@ TEST_CASE("DecodeCi: the token walk and the on-demand walk agree, on good and br
       // keys before resourceType (scalars held, a container restarts the walk), duplicates
       R"({"version": "1.3", "configurationStateId": 7, "resourceId": "a", "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "b"})",
       R"({"tags": {"a": "1"}, "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1"})",
+      // a scalar before resourceType where a record is declared (the on-demand walk starts over:
+      // found by fuzz_ci_input, which saw the warnings of the first pass counted twice)
+      R"({"configuration": "1.3", "resourceType": "AWS::S3::Bucket", "resourceId": "b", "resourceCreationTime": "2019-00-12"})",
       R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceType": "AWS::S3::Bucket", "resourceId": "x"})",
       // numbers of every form at read and unread paths
       R"({"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configurationStateId": -0,
