@@ -37,6 +37,38 @@ class Jit::Store : public ObjectCache {
 
 Jit::~Jit() = default;
 
+namespace {
+std::string TargetString(const JITTargetMachineBuilder& b) {
+  return b.getTargetTriple().str() + "|" + b.getCPU() + "|" + b.getFeatures().getString() + "|fast-isel-O1";
+}
+}  // namespace
+
+std::string Jit::HostTarget() {
+  static const std::string target = [] {
+    auto jtmb = JITTargetMachineBuilder::detectHost();
+    if (!jtmb) {
+      consumeError(jtmb.takeError());
+      return std::string();
+    }
+    return TargetString(*jtmb);
+  }();
+  return target;
+}
+
+bool Jit::AddCachedObject(const std::string& key, const std::vector<std::string>& required) {
+  std::string dir = JitCacheDir();
+  if (dir.empty() || key.empty()) return false;
+  auto obj = JitCacheLoad(dir, key, required);
+  if (!obj) return false;
+  if (auto err = jit_->addObjectFile(std::move(obj))) {
+    consumeError(std::move(err));
+    return false;
+  }
+  from_cache_ = true;
+  object_key_ = key;
+  return true;
+}
+
 std::unique_ptr<Jit> Jit::Create(std::string& error) {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -56,8 +88,7 @@ std::unique_ptr<Jit> Jit::Create(std::string& error) {
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::None);
   std::unique_ptr<Jit> out(new Jit());
   out->store_ = std::make_unique<Store>();
-  out->target_ = jtmb->getTargetTriple().str() + "|" + jtmb->getCPU() + "|" +
-                 jtmb->getFeatures().getString() + "|fast-isel-O1";
+  out->target_ = TargetString(*jtmb);
   Store* store = out->store_.get();
   auto j =
       LLJITBuilder()
@@ -95,6 +126,7 @@ bool Jit::Add(Lowered& lowered, std::string& error, bool use_cache) {
   std::string dir = use_cache ? JitCacheDir() : "", key;
   if (!dir.empty()) {
     key = JitCacheKey(*lowered.mod, target_);
+    object_key_ = key;
     std::vector<std::string> required;
     for (const auto& r : lowered.rules) required.push_back(r.params_symbol);
     for (const auto& e : lowered.entries) required.push_back(e.symbol);

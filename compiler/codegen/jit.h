@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "codegen/lower.h"
 
@@ -25,6 +26,14 @@ class Jit {
   static std::unique_ptr<Jit> Create(std::string& error);
   ~Jit();
   bool Add(Lowered& lowered, std::string& error, bool use_cache = false);
+  // Adds the object cache entry `key` (JitCacheLoad: it must define every
+  // symbol in `required`): false when there is no such usable entry.
+  bool AddCachedObject(const std::string& key, const std::vector<std::string>& required);
+  // The object cache key of the last Add with use_cache ("" otherwise).
+  const std::string& object_key() const { return object_key_; }
+  // The host target as the JIT compiles for it (triple, CPU, features, code
+  // generation mode): part of every cache key.
+  static std::string HostTarget();
   void* Lookup(const std::string& name, std::string& error);
   // The code came from the cache (a failed Lookup then means a bad entry:
   // compile again with use_cache = false).
@@ -36,6 +45,7 @@ class Jit {
   std::unique_ptr<Store> store_;  // before jit_: outlives the compiler that uses it
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   std::string target_;  // triple, CPU and features: part of the cache key
+  std::string object_key_;
   bool from_cache_ = false;
 };
 

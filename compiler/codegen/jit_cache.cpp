@@ -145,10 +145,14 @@ std::string JitCacheKey(const llvm::Module& mod, const std::string& target) {
   return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), digest.size()), /*LowerCase=*/true);
 }
 
-std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const std::string& key,
-                                                 const std::vector<std::string>& required) {
+namespace {
+
+// The checked payload of entry `name` in `dir` (private directory and file,
+// opened without following a symlink, trailer and CRC verified), or null. A
+// file whose trailer does not check out is removed.
+std::unique_ptr<llvm::MemoryBuffer> LoadEntry(const std::string& dir, const std::string& name) {
   if (dir.empty() || !PrivateDir(dir)) return nullptr;
-  std::string path = dir + "/" + key + ".o";
+  std::string path = dir + "/" + name;
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return nullptr;
   struct stat st {};
@@ -161,11 +165,92 @@ std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const s
   ::close(fd);
   if (!buf) return nullptr;
   llvm::StringRef bytes = Unwrap((*buf)->getBuffer());
+  std::error_code ec;
+  if (bytes.empty()) {
+    fs::remove(path, ec);  // damaged: written again by the next compile
+    return nullptr;
+  }
+  fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // recently used: kept by the pruning
+  return llvm::MemoryBuffer::getMemBufferCopy(bytes, path);
+}
+
+// Writes `bytes` + trailer to a temp file in `dir` and renames it over entry
+// `name` (readers never see a partial entry), then prunes: the newest entries
+// (objects and programs together) within kJitCacheMaxEntries and
+// kJitCacheMaxBytes are kept, the one just written always.
+void StoreEntry(const std::string& dir, const std::string& name, llvm::StringRef bytes) {
+  if (dir.empty() || name.empty()) return;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return;
+  ::chmod(dir.c_str(), 0700);  // compiled code: this user's only
+  if (!PrivateDir(dir)) return;
+  std::string tmp = dir + "/." + name + "." + std::to_string(::getpid()) + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return;
+    char trailer[kTrailer];
+    uint32_t crc = Crc(bytes);
+    uint64_t size = bytes.size();
+    std::memcpy(trailer, &crc, 4);
+    std::memcpy(trailer + 4, &size, 8);
+    std::memcpy(trailer + 12, kMagic, sizeof kMagic);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.write(trailer, sizeof trailer);
+    out.close();
+    if (!out) {
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::path target = fs::path(dir) / name;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return;
+  }
+  // Keep the newest entries (a rule author's edits each leave some), within
+  // both limits; the newest always stays.
+  struct Entry {
+    fs::file_time_type time;
+    uintmax_t size;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    auto ext = it->path().extension();
+    if (ext != ".o" && ext != ".prog") continue;
+    std::error_code e2, e3;
+    auto t = it->last_write_time(e2);
+    auto n = it->file_size(e3);
+    if (e2 || e3) continue;
+    entries.push_back({t, n, it->path()});
+    total += n;
+  }
+  if (entries.size() <= kJitCacheMaxEntries && total <= kJitCacheMaxBytes) return;
+  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    if (a.path == target || b.path == target) return a.path == target && b.path != target;
+    return a.time > b.time;
+  });
+  uintmax_t kept = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    kept += entries[i].size;
+    if (i > 0 && (i >= kJitCacheMaxEntries || kept > kJitCacheMaxBytes)) fs::remove(entries[i].path, ec);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const std::string& key,
+                                                 const std::vector<std::string>& required) {
+  auto buf = LoadEntry(dir, key + ".o");
+  if (!buf) return nullptr;
+  llvm::StringRef bytes = buf->getBuffer();
+  std::string path = dir + "/" + key + ".o";
   auto obj = llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(bytes, path));
   bool ok = false;
-  if (bytes.empty()) {
-    llvm::consumeError(obj.takeError());
-  } else if (obj) {
+  if (obj) {
     ok = (*obj)->isRelocatableObject() &&
          (*obj)->getArch() == llvm::Triple(llvm::sys::getProcessTriple()).getArch();
     std::set<std::string> defined;
@@ -185,66 +270,40 @@ std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const s
     fs::remove(path, ec);  // damaged or foreign: compiled again and rewritten
     return nullptr;
   }
-  std::error_code ec;
-  fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // recently used: kept by the pruning
-  return llvm::MemoryBuffer::getMemBufferCopy(bytes, path);
+  return buf;
 }
 
 void JitCacheStore(const std::string& dir, const std::string& key, llvm::StringRef object) {
-  if (dir.empty() || key.empty()) return;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return;
-  ::chmod(dir.c_str(), 0700);  // compiled code: this user's only
-  if (!PrivateDir(dir)) return;
-  std::string tmp = dir + "/." + key + "." + std::to_string(::getpid()) + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return;
-    char trailer[kTrailer];
-    uint32_t crc = Crc(object);
-    uint64_t size = object.size();
-    std::memcpy(trailer, &crc, 4);
-    std::memcpy(trailer + 4, &size, 8);
-    std::memcpy(trailer + 12, kMagic, sizeof kMagic);
-    out.write(object.data(), static_cast<std::streamsize>(object.size()));
-    out.write(trailer, sizeof trailer);
-    out.close();
-    if (!out) {
-      fs::remove(tmp, ec);
-      return;
-    }
-  }
-  fs::rename(tmp, dir + "/" + key + ".o", ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return;
-  }
-  // Keep the newest entries (a rule author's edits each leave one), within
-  // both limits; the newest always stays.
-  struct Entry {
-    fs::file_time_type time;
-    uintmax_t size;
-    fs::path path;
+  StoreEntry(dir, key + ".o", object);
+}
+
+std::string ProgramCacheKey(const std::vector<ProgramSource>& sources, const std::string& target) {
+  llvm::SHA256 h;
+  auto part = [&](llvm::StringRef s) {
+    h.update(std::to_string(s.size()));
+    h.update(":");
+    h.update(s);
   };
-  std::vector<Entry> entries;
-  uintmax_t total = 0;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    if (it->path().extension() != ".o") continue;
-    std::error_code e2, e3;
-    auto t = it->last_write_time(e2);
-    auto n = it->file_size(e3);
-    if (e2 || e3) continue;
-    entries.push_back({t, n, it->path()});
-    total += n;
+  part("plumb-program-cache-1");
+  part(ExecutableId());
+  part(target);
+  for (const auto& src : sources) {
+    part(src.path);
+    part(src.is_user ? "user" : "library");
+    part(src.text);
   }
-  if (entries.size() <= kJitCacheMaxEntries && total <= kJitCacheMaxBytes) return;
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.time > b.time; });
-  uintmax_t kept = 0;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    kept += entries[i].size;
-    if (i > 0 && (i >= kJitCacheMaxEntries || kept > kJitCacheMaxBytes)) fs::remove(entries[i].path, ec);
-  }
+  auto digest = h.final();
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), digest.size()), /*LowerCase=*/true);
+}
+
+std::optional<std::string> ProgramCacheLoad(const std::string& dir, const std::string& key) {
+  auto buf = LoadEntry(dir, key + ".prog");
+  if (!buf) return std::nullopt;
+  return buf->getBuffer().str();
+}
+
+void ProgramCacheStore(const std::string& dir, const std::string& key, const std::string& text) {
+  StoreEntry(dir, key + ".prog", text);
 }
 
 }  // namespace plumb::codegen

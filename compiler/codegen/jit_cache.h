@@ -23,10 +23,18 @@
 //   the entry (readers never see a partial object), then keeps the newest
 //   entries within kJitCacheMaxEntries and kJitCacheMaxBytes. Failures (read-only home, full disk) are
 //   ignored: the run goes on uncached.
+//
+// Program entries (decision 29): ProgramCacheKey() hashes every source file a
+// program was checked from (path, role, bytes), the target and the build id;
+// the entry (ProgramCacheLoad/Store, same directory, same checks and trailer,
+// pruned together with the objects) holds what `plumb run` needs to skip the
+// front end: the engine's tables and the key of the program's object entry
+// (driver/jit_program.h writes and reads it).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,5 +54,14 @@ std::string JitCacheKey(const llvm::Module& mod, const std::string& target);
 std::unique_ptr<llvm::MemoryBuffer> JitCacheLoad(const std::string& dir, const std::string& key,
                                                  const std::vector<std::string>& required);
 void JitCacheStore(const std::string& dir, const std::string& key, llvm::StringRef object);
+
+struct ProgramSource {
+  std::string path;
+  bool is_user = false;
+  std::string text;
+};
+std::string ProgramCacheKey(const std::vector<ProgramSource>& sources, const std::string& target);
+std::optional<std::string> ProgramCacheLoad(const std::string& dir, const std::string& key);
+void ProgramCacheStore(const std::string& dir, const std::string& key, const std::string& text);
 
 }  // namespace plumb::codegen

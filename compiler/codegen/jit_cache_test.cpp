@@ -235,3 +235,67 @@ TEST_CASE("a cache others can write is not used") {
     }
   }
 }
+
+TEST_CASE("program entries: the key follows every source's path, role and bytes") {
+  std::vector<ProgramSource> a = {{"stdlib/schemas/ec2.plumb", false, "package aws.ec2\n"},
+                                  {"rules.plumb", true, "rule r for AWS::EC2::Volume { check true }\n"}};
+  std::string k = ProgramCacheKey(a, "target");
+  CHECK(k.size() == 64);
+  CHECK(k == ProgramCacheKey(a, "target"));
+  CHECK(k != ProgramCacheKey(a, "other-target"));
+  auto changed = [&](auto edit) {
+    auto b = a;
+    edit(b);
+    return ProgramCacheKey(b, "target") != k;
+  };
+  CHECK(changed([](auto& b) { b[1].text += " "; }));            // one byte more
+  CHECK(changed([](auto& b) { b[1].text[5] = 'R'; }));          // one byte changed
+  CHECK(changed([](auto& b) { b[1].path = "./rules.plumb"; }));  // rule info names the file
+  CHECK(changed([](auto& b) { b[0].is_user = true; }));         // user or library
+  CHECK(changed([](auto& b) { std::swap(b[0], b[1]); }));       // load order
+  CHECK(changed([](auto& b) { b.pop_back(); }));                // a file less
+  // No ambiguity from concatenation: moving bytes between path and text changes the key.
+  CHECK(changed([](auto& b) {
+    b[1].path += "r";
+    b[1].text = b[1].text.substr(1);
+  }));
+}
+
+TEST_CASE("program entries: stored, loaded, refused when damaged, pruned with the objects") {
+  TempDir t;
+  std::string dir = (t.path / "cache").string();
+  CHECK_FALSE(ProgramCacheLoad(dir, "k").has_value());
+  std::string text = R"({"object": "abc", "rules": []})";
+  ProgramCacheStore(dir, "k", text);
+  auto got = ProgramCacheLoad(dir, "k");
+  REQUIRE(got.has_value());
+  CHECK(*got == text);
+  std::string path = (fs::path(dir) / "k.prog").string();
+  std::string entry;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    entry = ss.str();
+  }
+  for (size_t at : {size_t(0), text.size() / 2, entry.size() - 1}) {
+    std::string flipped = entry;
+    flipped[at] ^= 0x01;
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << flipped;
+    CHECK_FALSE(ProgramCacheLoad(dir, "k").has_value());
+    CHECK_FALSE(fs::exists(path));
+  }
+  // Objects and programs share the entry budget.
+  auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (size_t i = 0; i < kJitCacheMaxEntries; ++i) {
+    std::string name = "p" + std::to_string(i);
+    ProgramCacheStore(dir, name, "{}");
+    fs::last_write_time(fs::path(dir) / (name + ".prog"), old + std::chrono::seconds(i));
+  }
+  JitCacheStore(dir, "newest", "x");
+  size_t left = 0;
+  for (auto& e : fs::directory_iterator(dir)) left += e.is_regular_file();
+  CHECK(left == kJitCacheMaxEntries);
+  CHECK(fs::exists(fs::path(dir) / "newest.o"));
+  CHECK_FALSE(fs::exists(fs::path(dir) / "p0.prog"));
+}

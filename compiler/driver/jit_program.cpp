@@ -1,6 +1,11 @@
 #include "driver/jit_program.h"
 
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "codegen/jit_cache.h"
 #include "driver/pack_cmd.h"
+#include "pack/manifest.h"
 #include "plumb/context.h"
 
 namespace plumb {
@@ -52,6 +57,7 @@ bool Compile(const Session& s, ParamSet* overrides, int64_t now_us, JitProgram& 
     ee.fn = reinterpret_cast<rt::RuleFn>(out.jit->Lookup(e.symbol, err));
     if (!ee.fn) return *lookup_failed = true, false;
     out.entries.push_back(std::move(ee));
+    out.entry_symbols.push_back(e.symbol);
   }
   return true;
 }
@@ -68,6 +74,121 @@ bool CompileProgram(const Session& s, ParamSet* overrides, int64_t now_us, JitPr
   out = JitProgram{};
   err.clear();
   return Compile(s, overrides, now_us, out, err, /*use_cache=*/false, &lookup_failed);
+}
+
+namespace {
+
+std::string ProgramKeyOf(const Session& s) {
+  std::vector<codegen::ProgramSource> src;
+  std::set<FileId> user(s.user_files.begin(), s.user_files.end());
+  for (FileId f = 0; f < s.sm.size(); ++f) src.push_back({s.sm.Path(f), user.count(f) > 0, s.sm.Text(f)});
+  return codegen::ProgramCacheKey(src, codegen::Jit::HostTarget());
+}
+
+}  // namespace
+
+bool LoadCachedProgram(const LoadOptions& opts, int64_t now_us, JitProgram& out) {
+  std::string dir = codegen::JitCacheDir();
+  std::string target = codegen::Jit::HostTarget();
+  if (dir.empty() || target.empty()) return false;
+  std::vector<SourceFile> files;
+  if (!ReadSources(opts, files)) return false;
+  std::vector<codegen::ProgramSource> src;
+  for (auto& f : files) src.push_back({f.path, f.is_user, std::move(f.text)});
+  auto text = codegen::ProgramCacheLoad(dir, codegen::ProgramCacheKey(src, target));
+  if (!text) return false;
+  auto fail = [&] {
+    out = JitProgram{};
+    return false;
+  };
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return fail();
+  try {
+    std::string err;
+    if (!rt::TypeTableFromJson(j.at("types"), out.types, err)) return fail();
+    std::vector<std::string> required;
+    for (const auto& jr : j.at("rules")) required.push_back(jr.at("params_symbol").get<std::string>());
+    for (const auto& je : j.at("entries")) required.push_back(je.at("symbol").get<std::string>());
+    out.jit = codegen::Jit::Create(err);
+    if (!out.jit || !out.jit->AddCachedObject(j.at("object").get<std::string>(), required)) return fail();
+    PlumbCtx pctx;
+    pctx.arena = out.param_arena.get();
+    pctx.types = &out.types;
+    pctx.now_us = now_us;
+    for (const auto& jr : j.at("rules")) {
+      rt::EngineRule er;
+      er.info.name = jr.at("name").get<std::string>();
+      er.info.description = jr.at("description").get<std::string>();
+      er.info.managed = jr.at("managed").get<std::string>();
+      er.info.severity = jr.at("severity").get<std::string>();
+      er.info.controls = jr.at("controls").get<std::vector<std::string>>();
+      er.info.resource_types = jr.at("resource_types").get<std::vector<std::string>>();
+      er.info.remediation = jr.at("remediation").get<std::string>();
+      er.info.file = jr.at("file").get<std::string>();
+      er.info.line = jr.at("line").get<int>();
+      er.params.assign(jr.at("params").get<size_t>(), PlumbSlot{});
+      auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(
+          out.jit->Lookup(jr.at("params_symbol").get<std::string>(), err));
+      if (!init) return fail();
+      if (!er.params.empty()) init(&pctx, er.params.data());
+      out.rules.push_back(std::move(er));
+    }
+    for (const auto& je : j.at("entries")) {
+      rt::EngineEntry ee;
+      ee.rule = je.at("rule").get<int>();
+      ee.resource_type = je.at("resource_type").get<std::string>();
+      ee.as_json = je.at("as_json").get<bool>();
+      ee.root = je.at("root").get<rt::TypeId>();
+      if (ee.rule < 0 || static_cast<size_t>(ee.rule) >= out.rules.size() || ee.root < 0 ||
+          static_cast<size_t>(ee.root) >= out.types.types.size())
+        return fail();
+      ee.fn = reinterpret_cast<rt::RuleFn>(out.jit->Lookup(je.at("symbol").get<std::string>(), err));
+      if (!ee.fn) return fail();
+      out.entries.push_back(std::move(ee));
+    }
+  } catch (const std::exception&) {
+    return fail();
+  }
+  return !out.entries.empty() || fail();
+}
+
+void StoreCachedProgram(const Session& s, const JitProgram& prog) {
+  std::string dir = codegen::JitCacheDir();
+  if (dir.empty() || !prog.jit || prog.jit->object_key().empty() || !s.diags.all().empty() ||
+      prog.lowered.size() != prog.rules.size() || prog.entries.empty())
+    return;
+  nlohmann::json rules = nlohmann::json::array();
+  for (size_t i = 0; i < prog.rules.size(); ++i) {
+    const check::RuleInfo& ri = *prog.lowered[i].info;
+    for (const auto& p : ri.params)
+      if (!p.default_value) return;  // "needs parameter ...": must be reported on every run
+    const rt::RuleInfo& info = prog.rules[i].info;
+    rules.push_back({{"name", info.name},
+                     {"description", info.description},
+                     {"managed", info.managed},
+                     {"severity", info.severity},
+                     {"controls", info.controls},
+                     {"resource_types", info.resource_types},
+                     {"remediation", info.remediation},
+                     {"file", info.file},
+                     {"line", info.line},
+                     {"params", ri.params.size()},
+                     {"params_symbol", prog.lowered[i].params_symbol}});
+  }
+  nlohmann::json entries = nlohmann::json::array();
+  for (size_t i = 0; i < prog.entries.size(); ++i) {
+    const rt::EngineEntry& e = prog.entries[i];
+    entries.push_back({{"rule", e.rule},
+                       {"resource_type", e.resource_type},
+                       {"as_json", e.as_json},
+                       {"root", e.root},
+                       {"symbol", prog.entry_symbols.at(i)}});
+  }
+  nlohmann::json j = {{"object", prog.jit->object_key()},
+                      {"types", rt::TypeTableToJson(prog.types)},
+                      {"rules", rules},
+                      {"entries", entries}};
+  codegen::ProgramCacheStore(dir, ProgramKeyOf(s), j.dump());
 }
 
 }  // namespace plumb

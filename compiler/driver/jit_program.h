@@ -29,9 +29,24 @@ struct JitProgram {
   std::vector<codegen::LoweredRule> lowered;  // per rule, same order as rules
   std::vector<rt::EngineRule> rules;          // metadata and parameter values
   std::vector<rt::EngineEntry> entries;       // one per (rule, resource type)
+  std::vector<std::string> entry_symbols;     // their symbols (CompileProgram only)
   std::unique_ptr<rt::Arena> param_arena = std::make_unique<rt::Arena>();
 };
 
 bool CompileProgram(const Session& s, ParamSet* overrides, int64_t now_us, JitProgram& out, std::string& err);
+
+// The program cache (decision 29): `plumb run` of unchanged sources skips the
+// front end. LoadCachedProgram reads the sources `opts` names (ReadSources),
+// and when the cache holds a program for exactly those bytes (and this plumb
+// and host), fills `out` as CompileProgram would with no overrides (parameter
+// defaults evaluated with `now_us`) and returns true; otherwise false with
+// `out` empty, and the caller loads, checks and compiles as usual. Never an
+// error: a missing, damaged or foreign entry is a miss.
+bool LoadCachedProgram(const LoadOptions& opts, int64_t now_us, JitProgram& out);
+// After a successful load, check and CompileProgram without overrides:
+// records the program for LoadCachedProgram, unless the check reported any
+// diagnostic (warnings must show on every run) or a rule has a parameter
+// without a default (its error must too), or the cache is off.
+void StoreCachedProgram(const Session& s, const JitProgram& prog);
 
 }  // namespace plumb

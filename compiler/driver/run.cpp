@@ -212,34 +212,40 @@ int CmdRun(const std::vector<std::string>& args) {
 
   return RunWithLargeStack([&]() -> int {
     Session s;
-    bool ok = LoadAndCheck(o.load, s);
-    if (!ok || s.diags.WarningCount()) PrintDiagnostics(s, o);
-    if (!ok) return 2;
-    if (emit_llvm) {
-      try {
-        codegen::Lowered low = codegen::Lower(*s.prog, s.sm);
-        std::string ir;
-        llvm::raw_string_ostream os(ir);
-        low.mod->print(os, nullptr);
-        std::cout << os.str();
-        return 0;
-      } catch (const std::exception& e) {
-        std::cerr << "plumb run: internal error in code generation: " << e.what() << "\n";
+    JitProgram prog;
+    // Unchanged sources run from the program cache, skipping the front end
+    // (decision 29); --param/--params take the full path.
+    bool cached = !emit_llvm && overrides.empty() && LoadCachedProgram(o.load, now_us, prog);
+    if (!cached) {
+      bool ok = LoadAndCheck(o.load, s);
+      if (!ok || s.diags.WarningCount()) PrintDiagnostics(s, o);
+      if (!ok) return 2;
+      if (emit_llvm) {
+        try {
+          codegen::Lowered low = codegen::Lower(*s.prog, s.sm);
+          std::string ir;
+          llvm::raw_string_ostream os(ir);
+          low.mod->print(os, nullptr);
+          std::cout << os.str();
+          return 0;
+        } catch (const std::exception& e) {
+          std::cerr << "plumb run: internal error in code generation: " << e.what() << "\n";
+          return 2;
+        }
+      }
+      if (!CompileProgram(s, &overrides, now_us, prog, perr)) {
+        std::cerr << "plumb run: " << perr << "\n";
         return 2;
       }
-    }
-    JitProgram prog;
-    if (!CompileProgram(s, &overrides, now_us, prog, perr)) {
-      std::cerr << "plumb run: " << perr << "\n";
-      return 2;
-    }
-    if (prog.entries.empty()) {
-      std::cerr << "plumb run: no rules to run in the given files\n";
-      return 2;
-    }
-    if (!CheckAllParamsUsed(*s.prog, overrides, perr)) {
-      std::cerr << "plumb run: " << perr << "\n";
-      return 2;
+      if (prog.entries.empty()) {
+        std::cerr << "plumb run: no rules to run in the given files\n";
+        return 2;
+      }
+      if (!CheckAllParamsUsed(*s.prog, overrides, perr)) {
+        std::cerr << "plumb run: " << perr << "\n";
+        return 2;
+      }
+      if (overrides.empty()) StoreCachedProgram(s, prog);
     }
     std::ofstream file;
     std::ostream* out = &std::cout;

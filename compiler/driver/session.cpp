@@ -69,7 +69,15 @@ bool ReadFile(const std::string& path, std::string& out) {
 }
 }  // namespace
 
-bool LoadAndCheck(const LoadOptions& opts, Session& s) {
+namespace {
+// The load order of LoadAndCheck: (path, is_user) for every file, I/O
+// problems reported to `diags` when given (else only counted in *failed).
+std::vector<std::pair<std::string, bool>> CollectSources(const LoadOptions& opts, Diagnostics* diags,
+                                                         bool* failed) {
+  auto report = [&](const std::string& msg) {
+    *failed = true;
+    if (diags) diags->Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0}, msg);
+  };
   std::vector<std::string> std_files;
   if (!opts.no_stdlib) {
     std::string dir = opts.stdlib_dir.empty() ? DefaultStdlibDir() : opts.stdlib_dir;
@@ -82,17 +90,16 @@ bool LoadAndCheck(const LoadOptions& opts, Session& s) {
   for (auto& d : opts.schema_dirs) {
     std::string err;
     auto fs_ = CollectPlumbFiles(d, &err);
-    if (!err.empty()) s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0}, err);
+    if (!err.empty()) report(err);
     for (auto& f : fs_) std_files.push_back(f);
   }
   std::vector<std::string> user;
   for (auto& p : opts.paths) {
     std::string err;
     auto fs_ = CollectPlumbFiles(p, &err);
-    if (!err.empty()) s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0}, err);
+    if (!err.empty()) report(err);
     if (fs_.empty() && err.empty() && fs::is_directory(p))
-      s.diags.Report(DiagCode::kIoError, Span{UINT32_MAX, 0, 0},
-                     fmt::format("{}: no .plumb files in this directory", p));
+      report(fmt::format("{}: no .plumb files in this directory", p));
     for (auto& f : fs_) user.push_back(f);
   }
   // A file given explicitly and also part of the default set is loaded once, as the user's.
@@ -111,6 +118,26 @@ bool LoadAndCheck(const LoadOptions& opts, Session& s) {
     if (!user_canon.count(canon(f)) && seen.insert(canon(f)).second) all.push_back({f, false});
   for (auto& f : user)
     if (seen.insert(canon(f)).second) all.push_back({f, true});
+  return all;
+}
+}  // namespace
+
+bool ReadSources(const LoadOptions& opts, std::vector<SourceFile>& out) {
+  bool failed = false;
+  auto all = CollectSources(opts, nullptr, &failed);
+  if (failed) return false;
+  out.clear();
+  for (auto& [path, is_user] : all) {
+    SourceFile f{path, is_user, {}};
+    if (!ReadFile(path, f.text) || f.text.size() > (64u << 20)) return false;
+    out.push_back(std::move(f));
+  }
+  return true;
+}
+
+bool LoadAndCheck(const LoadOptions& opts, Session& s) {
+  bool failed = false;
+  auto all = CollectSources(opts, &s.diags, &failed);
 
   NodeIds ids;
   std::vector<ast::Module> modules;

@@ -39,6 +39,16 @@ std::string DefaultStdlibDir();
 // Sorted list of `*.plumb` files under a path (the path itself if a file).
 std::vector<std::string> CollectPlumbFiles(const std::string& path, std::string* error);
 
+// The source files a load reads, in load order (stdlib and --schemas first,
+// then the user's; a file named twice loads once), with their bytes. False
+// when a path cannot be collected or read: LoadAndCheck then reports it.
+struct SourceFile {
+  std::string path;
+  bool is_user = false;
+  std::string text;
+};
+bool ReadSources(const LoadOptions& opts, std::vector<SourceFile>& out);
+
 bool LoadAndCheck(const LoadOptions& opts, Session& s);
 
 // Runs fn on a thread with a 512 MiB stack and returns its result: deep

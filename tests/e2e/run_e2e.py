@@ -328,6 +328,83 @@ def main():
         check("cache: an unusable cache directory is no error",
               run(plumb, *args, env={"PLUMB_CACHE_DIR": os.path.join(blocked, "jit")}) == want)
 
+        # 10. The program cache (decision 29): a second run of unchanged sources skips the front end;
+        # any change to a rule or schema file is seen; warnings and missing parameters are reported
+        # on every run; damaged entries are a miss.
+        pcache = os.path.join(tmp, "prog-cache")
+        pon = {"PLUMB_CACHE_DIR": pcache}
+        progs = lambda: sorted(f for f in os.listdir(pcache) if f.endswith(".prog")) if os.path.isdir(pcache) else []
+        rdir = os.path.join(tmp, "prog-rules")
+        os.makedirs(rdir)
+        rfile = os.path.join(rdir, "vol.plumb")
+        sdir = os.path.join(tmp, "prog-schemas")
+        os.makedirs(sdir)
+        vol = os.path.join(tmp, "prog-vol.json")
+        one_ci(vol, "AWS::EC2::Volume", "vol-1", {"encrypted": False, "size": 8})
+        def rule(msg, field="encrypted"):
+            open(rfile, "w").write(f'rule vol_enc for AWS::EC2::Volume {{\n  check configuration.{field} == true else "{msg}"\n}}\n')
+        def annotation(res):
+            out = verdicts(res[1])
+            return out.get(("vol_enc", "vol-1"), {}).get("annotation")
+        rule("first message")
+        rargs = (rfile, "--now", NOW, "--input", vol, "--format", "ndjson")
+        want = run(plumb, *rargs, env=off)
+        first = run(plumb, *rargs, env=pon)
+        check("program cache: first run stores one program", len(progs()) == 1, progs())
+        second = run(plumb, *rargs, env=pon)
+        check("program cache: cold, stored and reused runs give the same bytes",
+              want == first == second and annotation(second) == "first message", (want, second))
+        check("program cache: the second run added nothing", len(progs()) == 1, progs())
+        rule("second message")
+        check("program cache: an edited rule is compiled again, not served stale",
+              annotation(run(plumb, *rargs, env=pon)) == "second message")
+        rule("second message", field="encrypted_typo")
+        typo = run(plumb, *rargs, env=pon)
+        check("program cache: an edit that breaks the rule is a compile error", typo[0] == 2 and "encrypted" in typo[2], typo)
+        rule("second message")
+        check("program cache: back to the earlier text, its entry serves it",
+              annotation(run(plumb, *rargs, env=pon)) == "second message")
+        # A schema file the rules are checked against is part of the program.
+        open(os.path.join(sdir, "extra.plumb"), "w").write(
+            "type Unused {\n  a: string\n}\n")
+        sargs = (rfile, "--schemas", sdir, "--now", NOW, "--input", vol, "--format", "ndjson")
+        check("program cache: with --schemas", annotation(run(plumb, *sargs, env=pon)) == "second message")
+        open(os.path.join(sdir, "extra.plumb"), "w").write("type Unused {\n  a: strin\n}\n")
+        bad = run(plumb, *sargs, env=pon)
+        check("program cache: an edited schema file is checked again", bad[0] == 2 and "strin" in bad[2], bad)
+        # Parameters: overrides take the full path; a rule without a default is reported every time.
+        pfile = os.path.join(rdir, "tags.plumb")
+        open(pfile, "w").write('rule tagged for AWS::EC2::Volume\n  param key: string\n{\n  check key in tags else "no {key}"\n}\n')
+        pargs = (pfile, "--now", NOW, "--input", vol, "--format", "ndjson")
+        for i in range(2):
+            r = run(plumb, *pargs, env=pon)
+            check(f"program cache: a missing parameter is an error on run {i + 1}", r[0] == 2 and "key" in r[2], r)
+        r = run(plumb, *pargs, "--param", "tagged.key=Owner", env=pon)
+        check("program cache: --param runs", verdicts(r[1]).get(("tagged", "vol-1"), {}).get("annotation") == "no Owner", r)
+        # A warning is printed on every run.
+        wfile = os.path.join(rdir, "warn.plumb")
+        open(wfile, "w").write('rule w for AWS::EC2::Volume {\n  let unused = 1\n  check configuration.encrypted == true\n}\n')
+        w1 = run(plumb, wfile, "--now", NOW, "--input", vol, "--format", "ndjson", env=pon)
+        w2 = run(plumb, wfile, "--now", NOW, "--input", vol, "--format", "ndjson", env=pon)
+        check("program cache: warnings on every run", w1 == w2 and "warning" in w2[2], (w1[2], w2[2]))
+        # Damaged program entries, and a program whose object entry is gone or foreign: a miss.
+        rule("second message")
+        run(plumb, *rargs, env=pon)
+        entry = [os.path.join(pcache, f) for f in progs()]
+        good = want_run = run(plumb, *rargs, env=pon)
+        for path in entry:
+            data = open(path, "rb").read()
+            for at in (0, len(data) // 2, len(data) - 1):
+                damaged = bytearray(data)
+                damaged[at] ^= 0x01
+                open(path, "wb").write(bytes(damaged))
+                check(f"program cache: a bit flipped at {at} is a miss", run(plumb, *rargs, env=pon) == good)
+        for f in os.listdir(pcache):
+            if f.endswith(".o"):
+                os.remove(os.path.join(pcache, f))
+        check("program cache: its object entry removed, compiled again", run(plumb, *rargs, env=pon) == good)
+        check("program cache: and served again", run(plumb, *rargs, env=pon) == want_run)
+
     print(f"{len(PASSED)} passed, {len(FAILED)} failed")
     return 1 if FAILED else 0
 
