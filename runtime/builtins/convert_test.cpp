@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <string>
@@ -271,4 +272,44 @@ TEST_CASE("url_decode: IAM policy documents") {
   PlumbCtx no_arena;
   plumb_url_decode(&no_arena, &in, &out);
   CHECK(out.tag == PLUMB_ABSENT);
+}
+
+// ParseTimestamp reads AWS's own form ("2019-02-12T07:29:16.288Z", exactly 24
+// bytes) in one pass before its general parser; a leading blank sends the same
+// text through the general parser, so the two are compared on random texts of
+// that shape: every digit random (invalid months, days, hours, Feb 29 of
+// non-leap years, leap seconds), one separator sometimes wrong.
+TEST_CASE("timestamps: the one-pass form agrees with the general parser") {
+  uint64_t state = 99;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<unsigned>(state >> 33);
+  };
+  const std::string shape = "2019-02-12T07:29:16.288Z";
+  int accepted = 0;
+  for (int round = 0; round < 200000; ++round) {
+    std::string s = shape;
+    for (char& c : s)
+      if (c >= '0' && c <= '9') c = static_cast<char>('0' + next() % 10);
+    // Plausible values half the time, so valid dates are common.
+    if (next() % 2) {
+      s.replace(0, 4, std::to_string(1970 + next() % 100));
+      s.replace(5, 2, fmt::format("{:02}", 1 + next() % 12));
+      s.replace(8, 2, fmt::format("{:02}", 1 + next() % 31));
+      s.replace(11, 2, fmt::format("{:02}", next() % 25));
+      s.replace(17, 2, fmt::format("{:02}", next() % 62));
+    }
+    if (next() % 8 == 0) s[next() % s.size()] = "-T:.Zx /"[next() % 8];
+    auto fast = ParseTimestamp(s), general = ParseTimestamp(" " + s);
+    INFO("text: " << s);
+    REQUIRE(fast.has_value() == general.has_value());
+    if (fast) {
+      CHECK(*fast == *general);
+      ++accepted;
+    }
+  }
+  CHECK(accepted > 20000);  // the comparison covered real dates
+  CHECK(ParseTimestamp("2019-02-12T07:29:16.288Z") == 1549956556288000);
+  CHECK(ParseTimestamp("2016-12-31T23:59:60.000Z") == ParseTimestamp("2017-01-01T00:00:00Z"));
+  CHECK_FALSE(ParseTimestamp("2019-02-29T00:00:00.000Z").has_value());
 }
