@@ -362,8 +362,9 @@ int CmdConformance(const std::vector<std::string>& args) {
           continue;
         }
         for (auto& [key, value] : p.params) {
+          const std::string& name = key;  // clang 14 cannot capture a structured binding
           bool known =
-              std::any_of(ri->params.begin(), ri->params.end(), [&](auto& pi) { return pi.name == key; });
+              std::any_of(ri->params.begin(), ri->params.end(), [&](auto& pi) { return pi.name == name; });
           if (!known) {
             warnings.push_back(
                 fmt::format("{}: parameter {} is not supported by `{}`; ignored", p.name, key, ri->name));
