@@ -62,23 +62,30 @@ namespace {
 // read in one pass: what ParseTimestamp would give, or nullopt when `s` is
 // not exactly that shape (the general parser then decides).
 std::optional<int64_t> ParseCanonicalTimestamp(std::string_view s) {
-  using namespace std::chrono;
   if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
       s[19] != '.' || s[23] != 'Z')
     return std::nullopt;
-  unsigned v[7] = {};  // year, month, day, hour, minute, second, millisecond
-  static constexpr uint8_t kFrom[7] = {0, 5, 8, 11, 14, 17, 20}, kLen[7] = {4, 2, 2, 2, 2, 2, 3};
-  for (int f = 0; f < 7; ++f)
-    for (int i = 0; i < kLen[f]; ++i) {
-      unsigned d = static_cast<unsigned char>(s[kFrom[f] + i]) - '0';
-      if (d > 9) return std::nullopt;
-      v[f] = v[f] * 10 + d;
-    }
-  year_month_day ymd{year{static_cast<int>(v[0])}, month{v[1]}, day{v[2]}};
-  if (!ymd.ok() || v[3] > 23 || v[4] > 59 || v[5] > 60) return std::nullopt;
-  int64_t days = sys_days{ymd}.time_since_epoch().count();
-  int64_t secs = days * 86'400 + v[3] * 3600 + v[4] * 60 + v[5];
-  return secs * kUsPerSec + int64_t{v[6]} * 1000;
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  unsigned bad = 0;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22}) bad |= (b[i] - '0') > 9u;
+  if (bad) return std::nullopt;
+  auto two = [&](int i) { return static_cast<unsigned>((b[i] - '0') * 10 + (b[i + 1] - '0')); };
+  unsigned y = two(0) * 100 + two(2), mo = two(5), d = two(8), h = two(11), mi = two(14), sec = two(17);
+  unsigned ms = two(20) * 10 + (b[22] - '0');
+  static constexpr uint8_t kDays[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo] || (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 ||
+      sec > 60)
+    return std::nullopt;
+  // Days since 1970-01-01 (Howard Hinnant's days_from_civil, for years 0-9999).
+  int64_t yy = static_cast<int64_t>(y) - (mo <= 2);
+  int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  int64_t yoe = yy - era * 400;
+  int64_t doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  int64_t secs = days * 86'400 + h * 3600 + mi * 60 + sec;
+  return secs * kUsPerSec + int64_t{ms} * 1000;
 }
 }  // namespace
 
