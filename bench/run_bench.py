@@ -4,7 +4,8 @@
 Measures, on the same NDJSON file of generated configuration items:
   * the floor: a simdjson DOM parse of every line and nothing else (bench/floor.cpp);
   * `plumb run bench/rules/pack.plumb --format ndjson -o /dev/null` with --threads 1
-    and --threads 2 (best of --repeat), as CIs/s, MB/s, ratio to the floor and the
+    and --threads 2 (best of --repeat rounds, each round running the floor and every
+    variant once, so the ratios compare the same stretches of time), as CIs/s, MB/s, ratio to the floor and the
     2-thread/1-thread scaling; with the JIT cache warm (a repeated run) and off
     (the first run of a pack), and with the pack built ahead of time;
   * peak RSS of plumb on two corpus sizes (does memory grow with the input?);
@@ -228,20 +229,6 @@ def run(args, plumb, rss_counts, workdir):
                 key = ev.get("complianceType", "?")
                 verdicts[key] = verdicts.get(key, 0) + 1
 
-    log("floor on %s" % corpus)
-    floor = run_floor(floor_exe, corpus, R)
-
-    results = {}
-    for threads in (1, 2):
-        log("plumb run --threads %d x%d" % (threads, R))
-        (wall, rss, cpu), runs = best_of(R, lambda: plumb_run(plumb, corpus, threads))
-        results[threads] = {"wall": wall, "rss": rss, "cpu": cpu,
-                            "runs": [r[0] for r in runs]}
-        log("plumb run --threads %d, JIT cache off x%d" % (threads, R))
-        (wall, rss, cpu), runs = best_of(R, lambda: plumb_run(plumb, corpus, threads, env=COLD))
-        results["cold%d" % threads] = {"wall": wall, "rss": rss, "cpu": cpu,
-                                       "runs": [r[0] for r in runs]}
-
     # The same pack compiled ahead of time: what a deployment that builds its
     # pack once runs. Its output must be the JIT's, byte for byte.
     pack_so = os.path.join(workdir, "pack.so")
@@ -253,10 +240,32 @@ def run(args, plumb, rss_counts, workdir):
     with open(evals_path, "rb") as a, open(aot_evals, "rb") as b:
         if a.read() != b.read():
             raise SystemExit("plumb run --pack gives other evaluations than the JIT")
+
+    # Every throughput run, the floor included, once per round, round after
+    # round: on a shared machine whose speed drifts, each variant's best comes
+    # from the same stretches of time as the floor's (the ratios are what
+    # counts). One floor pass per round, as one plumb run per round.
+    variants = [("floor", None)]
     for threads in (1, 2):
-        log("plumb run --pack --threads %d x%d" % (threads, R))
-        (wall, rss, cpu), runs = best_of(R, lambda: plumb_run(plumb, corpus, threads, pack_so=pack_so))
-        results["aot%d" % threads] = {"wall": wall, "rss": rss, "cpu": cpu, "runs": [r[0] for r in runs]}
+        variants += [(threads, {}), ("cold%d" % threads, {"env": COLD}),
+                     ("aot%d" % threads, {"pack_so": pack_so})]
+    samples = {name: [] for name, _ in variants}
+    for r in range(R):
+        log("round %d of %d: floor, plumb -j1/-j2 (JIT cache warm, off, ahead-of-time pack)" % (r + 1, R))
+        for name, kw in variants:
+            if name == "floor":
+                samples[name].append(run_floor(floor_exe, corpus, 1))
+            else:
+                threads = name if isinstance(name, int) else int(name[-1])
+                samples[name].append(plumb_run(plumb, corpus, threads, **kw))
+    floor = min(samples["floor"], key=lambda f: f["seconds"])
+    results = {}
+    for name, _ in variants:
+        if name == "floor":
+            continue
+        runs = samples[name]
+        wall, rss, cpu = min(runs, key=lambda x: x[0])
+        results[name] = {"wall": wall, "rss": rss, "cpu": cpu, "runs": [x[0] for x in runs]}
 
     # Compile cost: the same command on a one-CI input parses, checks, lowers and
     # JIT-compiles the pack, then evaluates one CI. (An empty file is an input
