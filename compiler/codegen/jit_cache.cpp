@@ -70,6 +70,30 @@ std::string ExecutableId() {
   return id;
 }
 
+// A cache key: hex SHA-256 over length-prefixed parts (no two part lists
+// hash the same text), starting with a format tag, the running executable's
+// id and the target.
+class KeyHash {
+ public:
+  KeyHash(llvm::StringRef format, llvm::StringRef target) {
+    Part(format);
+    Part(ExecutableId());
+    Part(target);
+  }
+  void Part(llvm::StringRef s) {
+    h_.update(std::to_string(s.size()));
+    h_.update(":");
+    h_.update(s);
+  }
+  std::string Hex() {
+    auto digest = h_.final();
+    return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), digest.size()), /*LowerCase=*/true);
+  }
+
+ private:
+  llvm::SHA256 h_;
+};
+
 // An entry is the object followed by a trailer: CRC-32 of the object (4 bytes),
 // its size (8 bytes, little-endian) and kMagic. A torn or bit-flipped entry
 // fails the check and is never handed to the linker.
@@ -131,18 +155,9 @@ std::string JitCacheKey(const llvm::Module& mod, const std::string& target) {
   llvm::SmallVector<char, 0> bitcode;
   llvm::raw_svector_ostream os(bitcode);
   llvm::WriteBitcodeToFile(mod, os);
-  llvm::SHA256 h;
-  auto part = [&](llvm::StringRef s) {
-    h.update(std::to_string(s.size()));
-    h.update(":");
-    h.update(s);
-  };
-  part("plumb-jit-cache-1");
-  part(ExecutableId());
-  part(target);
-  part(llvm::StringRef(bitcode.data(), bitcode.size()));
-  auto digest = h.final();
-  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), digest.size()), /*LowerCase=*/true);
+  KeyHash h("plumb-jit-cache-1", target);
+  h.Part(llvm::StringRef(bitcode.data(), bitcode.size()));
+  return h.Hex();
 }
 
 namespace {
@@ -278,22 +293,13 @@ void JitCacheStore(const std::string& dir, const std::string& key, llvm::StringR
 }
 
 std::string ProgramCacheKey(const std::vector<ProgramSource>& sources, const std::string& target) {
-  llvm::SHA256 h;
-  auto part = [&](llvm::StringRef s) {
-    h.update(std::to_string(s.size()));
-    h.update(":");
-    h.update(s);
-  };
-  part("plumb-program-cache-1");
-  part(ExecutableId());
-  part(target);
+  KeyHash h("plumb-program-cache-1", target);
   for (const auto& src : sources) {
-    part(src.path);
-    part(src.is_user ? "user" : "library");
-    part(src.text);
+    h.Part(src.path);
+    h.Part(src.is_user ? "user" : "library");
+    h.Part(src.text);
   }
-  auto digest = h.final();
-  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), digest.size()), /*LowerCase=*/true);
+  return h.Hex();
 }
 
 std::optional<std::string> ProgramCacheLoad(const std::string& dir, const std::string& key) {

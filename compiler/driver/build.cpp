@@ -86,17 +86,10 @@ std::string Manifest(const Session& s, const codegen::Lowered& low, const std::s
       if (p.default_value) d = std::string(s.sm.Slice(p.default_value->span));
       params.push_back({{"name", p.name}, {"type", check::TypeName(p.type)}, {"default", d}});
     }
-    rules.push_back({{"name", info.name},
-                     {"description", info.description},
-                     {"managed", info.managed},
-                     {"severity", info.severity},
-                     {"remediation", info.remediation},
-                     {"controls", info.controls},
-                     {"resource_types", info.resource_types},
-                     {"file", info.file},
-                     {"line", info.line},
-                     {"params_symbol", lr.params_symbol},
-                     {"params", params}});
+    nlohmann::json rule = rt::RuleInfoToJson(info);
+    rule["params_symbol"] = lr.params_symbol;
+    rule["params"] = params;
+    rules.push_back(std::move(rule));
   }
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& e : low.entries)

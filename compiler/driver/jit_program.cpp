@@ -117,15 +117,7 @@ bool LoadCachedProgram(const LoadOptions& opts, int64_t now_us, JitProgram& out)
     pctx.now_us = now_us;
     for (const auto& jr : j.at("rules")) {
       rt::EngineRule er;
-      er.info.name = jr.at("name").get<std::string>();
-      er.info.description = jr.at("description").get<std::string>();
-      er.info.managed = jr.at("managed").get<std::string>();
-      er.info.severity = jr.at("severity").get<std::string>();
-      er.info.controls = jr.at("controls").get<std::vector<std::string>>();
-      er.info.resource_types = jr.at("resource_types").get<std::vector<std::string>>();
-      er.info.remediation = jr.at("remediation").get<std::string>();
-      er.info.file = jr.at("file").get<std::string>();
-      er.info.line = jr.at("line").get<int>();
+      er.info = rt::RuleInfoFromJson(jr);
       er.params.assign(jr.at("params").get<size_t>(), PlumbSlot{});
       auto* init = reinterpret_cast<void (*)(PlumbCtx*, PlumbSlot*)>(
           out.jit->Lookup(jr.at("params_symbol").get<std::string>(), err));
@@ -162,18 +154,10 @@ void StoreCachedProgram(const Session& s, const JitProgram& prog) {
     const check::RuleInfo& ri = *prog.lowered[i].info;
     for (const auto& p : ri.params)
       if (!p.default_value) return;  // "needs parameter ...": must be reported on every run
-    const rt::RuleInfo& info = prog.rules[i].info;
-    rules.push_back({{"name", info.name},
-                     {"description", info.description},
-                     {"managed", info.managed},
-                     {"severity", info.severity},
-                     {"controls", info.controls},
-                     {"resource_types", info.resource_types},
-                     {"remediation", info.remediation},
-                     {"file", info.file},
-                     {"line", info.line},
-                     {"params", ri.params.size()},
-                     {"params_symbol", prog.lowered[i].params_symbol}});
+    nlohmann::json rule = rt::RuleInfoToJson(prog.rules[i].info);
+    rule["params"] = ri.params.size();
+    rule["params_symbol"] = prog.lowered[i].params_symbol;
+    rules.push_back(std::move(rule));
   }
   nlohmann::json entries = nlohmann::json::array();
   for (size_t i = 0; i < prog.entries.size(); ++i) {

@@ -161,6 +161,20 @@ inline void SetAggregate(uint32_t tag, const PlumbSlot* items, size_t n, PlumbSl
   o->bits = reinterpret_cast<uint64_t>(items);
 }
 
+// Ends a list or map gathered on the scratch slot stack from `base`: when
+// `ok`, the items (key/value pairs for a map) move into the arena as *out;
+// either way the stack is popped back to `base`.
+inline void PopAggregate(std::vector<PlumbSlot>& stack, size_t base, bool ok, uint32_t tag, Arena& arena,
+                         PlumbSlot* out) {
+  if (ok) {
+    size_t n = stack.size() - base;
+    PlumbSlot* items = decode_internal::AllocSlots(arena, n);
+    if (n) std::memcpy(static_cast<void*>(items), stack.data() + base, n * sizeof(PlumbSlot));
+    SetAggregate(tag, items, tag == PLUMB_MAP ? n / 2 : n, out);
+  }
+  stack.resize(base);
+}
+
 inline bool IsScalarKind(Kind k) {
   return k != Kind::kList && k != Kind::kMap && k != Kind::kRecord && k != Kind::kJson;
 }
@@ -413,13 +427,7 @@ class Walker {
       if (item.tag != PLUMB_ABSENT) stack.push_back(item);
     }
     --dc_.depth;
-    if (ok) {
-      size_t n = stack.size() - base;
-      PlumbSlot* items = decode_internal::AllocSlots(arena_, n);
-      if (n) std::memcpy(static_cast<void*>(items), stack.data() + base, n * sizeof(PlumbSlot));
-      SetAggregate(PLUMB_LIST, items, n, out);
-    }
-    stack.resize(base);
+    PopAggregate(stack, base, ok, PLUMB_LIST, arena_, out);
     return ok;
   }
 
@@ -481,13 +489,7 @@ class Walker {
       }
     }
     --dc_.depth;
-    if (ok) {
-      size_t n = stack.size() - base;
-      PlumbSlot* pairs = decode_internal::AllocSlots(arena_, n);
-      if (n) std::memcpy(static_cast<void*>(pairs), stack.data() + base, n * sizeof(PlumbSlot));
-      SetAggregate(PLUMB_MAP, pairs, n / 2, out);
-    }
-    stack.resize(base);
+    PopAggregate(stack, base, ok, PLUMB_MAP, arena_, out);
     return ok;
   }
 
@@ -584,6 +586,37 @@ HeaderKey ClassifyHeader(std::string_view k) {
       break;
   }
   return HeaderKey::kNone;
+}
+
+// A header field other than resourceType from its scalar value (strings as
+// views; anything else clears a string field).
+void SetHeader(CiHeader& h, HeaderKey hk, const JScalar& j) {
+  switch (hk) {
+    case HeaderKey::kResourceId:
+      h.resource_id = Str(j);
+      break;
+    case HeaderKey::kResourceName:
+      h.resource_name = Str(j);
+      break;
+    case HeaderKey::kAccountId:
+      h.account_id = Str(j);
+      break;
+    case HeaderKey::kRegion:
+      h.region = Str(j);
+      break;
+    case HeaderKey::kArn:
+      h.arn = Str(j);
+      break;
+    case HeaderKey::kCaptureTime:
+      h.capture_time_us = CaptureTime(j);
+      break;
+    case HeaderKey::kStatus:
+      h.item_status = Str(j);
+      break;
+    case HeaderKey::kResourceType:
+    case HeaderKey::kNone:
+      break;
+  }
 }
 
 std::string InvalidJson(simdjson::error_code e) {
@@ -745,13 +778,7 @@ class TokWalker {
       }
     }
     --dc_.depth;
-    if (ok) {
-      size_t n = stack.size() - base;
-      PlumbSlot* items = decode_internal::AllocSlots(arena_, n);
-      if (n) std::memcpy(static_cast<void*>(items), stack.data() + base, n * sizeof(PlumbSlot));
-      SetAggregate(PLUMB_LIST, items, n, out);
-    }
-    stack.resize(base);
+    PopAggregate(stack, base, ok, PLUMB_LIST, arena_, out);
     return ok;
   }
 
@@ -820,13 +847,7 @@ class TokWalker {
       }
     }
     --dc_.depth;
-    if (ok) {
-      size_t n = stack.size() - base;
-      PlumbSlot* pairs = decode_internal::AllocSlots(arena_, n);
-      if (n) std::memcpy(static_cast<void*>(pairs), stack.data() + base, n * sizeof(PlumbSlot));
-      SetAggregate(PLUMB_MAP, pairs, n / 2, out);
-    }
-    stack.resize(base);
+    PopAggregate(stack, base, ok, PLUMB_MAP, arena_, out);
     return ok;
   }
 
@@ -1074,28 +1095,8 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
               }
             }
             break;
-          case HeaderKey::kResourceId:
-            h.resource_id = Str(j);
-            break;
-          case HeaderKey::kResourceName:
-            h.resource_name = Str(j);
-            break;
-          case HeaderKey::kAccountId:
-            h.account_id = Str(j);
-            break;
-          case HeaderKey::kRegion:
-            h.region = Str(j);
-            break;
-          case HeaderKey::kArn:
-            h.arn = Str(j);
-            break;
-          case HeaderKey::kCaptureTime:
-            h.capture_time_us = CaptureTime(j);
-            break;
-          case HeaderKey::kStatus:
-            h.item_status = Str(j);
-            break;
-          case HeaderKey::kNone:
+          default:
+            SetHeader(h, hk, j);
             break;
         }
         if (td) {
@@ -1261,28 +1262,8 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
           }
         }
         break;
-      case HeaderKey::kResourceId:
-        h.resource_id = Str(j);
-        break;
-      case HeaderKey::kResourceName:
-        h.resource_name = Str(j);
-        break;
-      case HeaderKey::kAccountId:
-        h.account_id = Str(j);
-        break;
-      case HeaderKey::kRegion:
-        h.region = Str(j);
-        break;
-      case HeaderKey::kArn:
-        h.arn = Str(j);
-        break;
-      case HeaderKey::kCaptureTime:
-        h.capture_time_us = CaptureTime(j);
-        break;
-      case HeaderKey::kStatus:
-        h.item_status = Str(j);
-        break;
-      case HeaderKey::kNone:
+      default:
+        SetHeader(h, hk, j);
         break;
     }
     if (fields) {

@@ -80,4 +80,30 @@ bool TypeTableFromJson(const nlohmann::json& j, TypeTable& out, std::string& err
   return true;
 }
 
+nlohmann::json RuleInfoToJson(const RuleInfo& info) {
+  return {{"name", info.name},
+          {"description", info.description},
+          {"managed", info.managed},
+          {"severity", info.severity},
+          {"remediation", info.remediation},
+          {"controls", info.controls},
+          {"resource_types", info.resource_types},
+          {"file", info.file},
+          {"line", info.line}};
+}
+
+RuleInfo RuleInfoFromJson(const nlohmann::json& j) {
+  RuleInfo info;
+  info.name = j.at("name").get<std::string>();
+  info.description = j.at("description").get<std::string>();
+  info.managed = j.at("managed").get<std::string>();
+  info.severity = j.at("severity").get<std::string>();
+  info.remediation = j.at("remediation").get<std::string>();
+  info.controls = j.at("controls").get<std::vector<std::string>>();
+  info.resource_types = j.at("resource_types").get<std::vector<std::string>>();
+  info.file = j.at("file").get<std::string>();
+  info.line = j.at("line").get<int>();
+  return info;
+}
+
 }  // namespace plumb::rt

@@ -209,15 +209,7 @@ bool LoadManifest(PlumbPack& p, const std::string& path, std::string& err) {
     ctx.now_us = NowMicros();
     for (const auto& jr : m.at("rules")) {
       EngineRule er;
-      er.info.name = jr.at("name").get<std::string>();
-      er.info.description = jr.at("description").get<std::string>();
-      er.info.managed = jr.at("managed").get<std::string>();
-      er.info.severity = jr.at("severity").get<std::string>();
-      er.info.remediation = jr.at("remediation").get<std::string>();
-      er.info.controls = jr.at("controls").get<std::vector<std::string>>();
-      er.info.resource_types = jr.at("resource_types").get<std::vector<std::string>>();
-      er.info.file = jr.at("file").get<std::string>();
-      er.info.line = jr.at("line").get<int>();
+      er.info = RuleInfoFromJson(jr);
       std::vector<ParamDecl> decls;
       for (const auto& jp : jr.at("params")) {
         ParamDecl d;
