@@ -248,12 +248,12 @@ TEST_CASE("program entries: the key follows every source's path, role and bytes"
     edit(b);
     return ProgramCacheKey(b, "target") != k;
   };
-  CHECK(changed([](auto& b) { b[1].text += " "; }));            // one byte more
-  CHECK(changed([](auto& b) { b[1].text[5] = 'R'; }));          // one byte changed
+  CHECK(changed([](auto& b) { b[1].text += " "; }));             // one byte more
+  CHECK(changed([](auto& b) { b[1].text[5] = 'R'; }));           // one byte changed
   CHECK(changed([](auto& b) { b[1].path = "./rules.plumb"; }));  // rule info names the file
-  CHECK(changed([](auto& b) { b[0].is_user = true; }));         // user or library
-  CHECK(changed([](auto& b) { std::swap(b[0], b[1]); }));       // load order
-  CHECK(changed([](auto& b) { b.pop_back(); }));                // a file less
+  CHECK(changed([](auto& b) { b[0].is_user = true; }));          // user or library
+  CHECK(changed([](auto& b) { std::swap(b[0], b[1]); }));        // load order
+  CHECK(changed([](auto& b) { b.pop_back(); }));                 // a file less
   // No ambiguity from concatenation: moving bytes between path and text changes the key.
   CHECK(changed([](auto& b) {
     b[1].path += "r";

@@ -93,11 +93,7 @@ std::string Manifest(const Session& s, const codegen::Lowered& low, const std::s
   }
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& e : low.entries)
-    entries.push_back({{"rule", e.rule},
-                       {"resource_type", e.resource_type},
-                       {"as_json", e.as_json},
-                       {"root", e.root},
-                       {"symbol", e.symbol}});
+    entries.push_back(rt::EntryToJson({e.rule, e.resource_type, e.as_json, e.root, nullptr}, e.symbol));
   nlohmann::json m = {{"manifest_version", PLUMB_PACK_MANIFEST_VERSION},
                       {"abi_version", PLUMB_PACK_ABI_VERSION},
                       {"name", name},

@@ -127,14 +127,9 @@ bool LoadCachedProgram(const LoadOptions& opts, int64_t now_us, JitProgram& out)
     }
     for (const auto& je : j.at("entries")) {
       rt::EngineEntry ee;
-      ee.rule = je.at("rule").get<int>();
-      ee.resource_type = je.at("resource_type").get<std::string>();
-      ee.as_json = je.at("as_json").get<bool>();
-      ee.root = je.at("root").get<rt::TypeId>();
-      if (ee.rule < 0 || static_cast<size_t>(ee.rule) >= out.rules.size() || ee.root < 0 ||
-          static_cast<size_t>(ee.root) >= out.types.types.size())
-        return fail();
-      ee.fn = reinterpret_cast<rt::RuleFn>(out.jit->Lookup(je.at("symbol").get<std::string>(), err));
+      std::string sym;
+      if (!rt::EntryFromJson(je, out.rules.size(), out.types.types.size(), &ee, &sym)) return fail();
+      ee.fn = reinterpret_cast<rt::RuleFn>(out.jit->Lookup(sym, err));
       if (!ee.fn) return fail();
       out.entries.push_back(std::move(ee));
     }
@@ -160,14 +155,8 @@ void StoreCachedProgram(const Session& s, const JitProgram& prog) {
     rules.push_back(std::move(rule));
   }
   nlohmann::json entries = nlohmann::json::array();
-  for (size_t i = 0; i < prog.entries.size(); ++i) {
-    const rt::EngineEntry& e = prog.entries[i];
-    entries.push_back({{"rule", e.rule},
-                       {"resource_type", e.resource_type},
-                       {"as_json", e.as_json},
-                       {"root", e.root},
-                       {"symbol", prog.entry_symbols.at(i)}});
-  }
+  for (size_t i = 0; i < prog.entries.size(); ++i)
+    entries.push_back(rt::EntryToJson(prog.entries[i], prog.entry_symbols.at(i)));
   nlohmann::json j = {{"object", prog.jit->object_key()},
                       {"types", rt::TypeTableToJson(prog.types)},
                       {"rules", rules},

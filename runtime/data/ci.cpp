@@ -126,6 +126,18 @@ constexpr auto kBracketDelta = [] {
   return t;
 }();
 
+// The token after the bracket that closes the container whose opening
+// bracket precedes `q` (tokens [q, end) of the text at `base`), or null when
+// the brackets never close.
+const uint32_t* CloseOf(const uint8_t* base, const uint32_t* q, const uint32_t* end) {
+  int depth = 1;
+  while (q < end) {
+    depth += kBracketDelta[base[*q++]];
+    if (depth == 0) return q;
+  }
+  return nullptr;
+}
+
 // `v` is a value no rule reads whose iterator is at its first token. An
 // array or object is stepped over here, leaving the iterator where
 // skip_child would (after the closing bracket, at the parent's depth):
@@ -139,13 +151,8 @@ bool SkipContainer(od::value& v, simdjson::error_code* err) {
   if (*first != '{' && *first != '[') return false;
   const uint8_t* base = first - *p;
   od::token_position end = (ji.*OdIterAccess::kEnd)();
-  od::token_position q = p + 1;
-  int depth = 1;
-  while (q < end) {
-    depth += kBracketDelta[base[*q++]];
-    if (depth == 0) break;
-  }
-  if (depth != 0) {
+  od::token_position q = CloseOf(base, p + 1, end);
+  if (!q) {
     *err = simdjson::TAPE_ERROR;  // what skip_child reports: not enough close braces
     return false;
   }
@@ -695,10 +702,10 @@ class TokWalker {
           decode_internal::ConvertScalar(j, td, arena_, dc_, out);
           return true;
         }
-        JScalar j;
+        JScalar j;  // not null: Typed took that first
         if (!Scalar(p, &j)) return false;
         *next = p + 1;
-        if (j.t != JScalar::T::kNull) decode_internal::ConvertScalar(j, td, arena_, dc_, out);
+        decode_internal::ConvertScalar(j, td, arena_, dc_, out);
         return true;
       }
     }
@@ -726,17 +733,8 @@ class TokWalker {
     }
     for (;;) {
       std::string_view key;
-      if (q + 2 >= end_ || !Key(q, &key) || At(q + 1) != ':') return false;
-      Tok v = q + 2;
-      int32_t i = td.FindReadKey(key);
-      if (i < 0) {
-        if (!SkipValue(v, &q)) return false;
-      } else {
-        dc_.PushPath({key, -1});
-        bool ok = Typed(v, td.fields[static_cast<size_t>(i)].type, &fields[i], &q);
-        dc_.PopPath();
-        if (!ok) return false;
-      }
+      if (q + 2 >= end_ || !Key(q, &key) || At(q + 1) != ':' || !Field(td, key, q + 2, fields, &q))
+        return false;
       if (q >= end_) return false;
       char sep = At(q);
       if (sep == '}') {
@@ -746,6 +744,17 @@ class TokWalker {
       if (sep != ',') return false;
       ++q;
     }
+  }
+
+  // Member `key` (value at `v`) of a record laid out as `td`: decoded into its
+  // slot when rules read it, else stepped over (the projection).
+  bool Field(const TypeDesc& td, std::string_view key, Tok v, PlumbSlot* fields, Tok* next) {
+    int32_t i = td.FindReadKey(key);
+    if (i < 0) return SkipValue(v, next);
+    dc_.PushPath({key, -1});
+    bool ok = Typed(v, td.fields[static_cast<size_t>(i)].type, &fields[i], next);
+    dc_.PopPath();
+    return ok;
   }
 
   bool List(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
@@ -801,7 +810,7 @@ class TokWalker {
         return JsonText(j.s, type, out);
       }
       item = decode_internal::AllocSlots(arena_, 1);
-      if (j.t != JScalar::T::kNull) decode_internal::ConvertScalar(j, et, arena_, dc_, item);
+      decode_internal::ConvertScalar(j, et, arena_, dc_, item);  // not null: Typed took that first
     }
     if (item->tag != PLUMB_ABSENT) SetAggregate(PLUMB_LIST, item, 1, out);
     return true;
@@ -857,8 +866,7 @@ class TokWalker {
   bool JsonText(std::string_view text, TypeId type, PlumbSlot* out) {
     *out = PlumbSlot{};
     std::string_view padded;
-    if (dc_.string_level >= JsonScratch::kMaxStringLevels) return false;  // Walker warns
-    if (!decode_internal::PadJsonText(text, dc_, &padded)) return false;
+    if (!decode_internal::PadJsonText(text, dc_, &padded)) return false;  // its warning is rolled back
     int level = dc_.string_level;
     od::document d;
     if (dc_.scratch->OdLevel(level)
@@ -897,8 +905,8 @@ class TokWalker {
     return e == simdjson::SUCCESS;  // an error: Walker reports it
   }
 
-  // Steps over the value at `p`: containers by counting brackets (as
-  // SkipContainer), a scalar is one token.
+  // Steps over the value at `p`: containers by counting brackets (CloseOf,
+  // as SkipContainer), a scalar is one token.
   bool SkipValue(Tok p, Tok* next) {
     char c = At(p);
     if (c != '{' && c != '[') {
@@ -908,16 +916,8 @@ class TokWalker {
       *next = p + 1;
       return true;
     }
-    Tok q = p + 1;
-    int depth = 1;
-    while (q < end_) {
-      depth += kBracketDelta[base_[*q++]];
-      if (depth == 0) {
-        *next = q;
-        return true;
-      }
-    }
-    return false;
+    *next = CloseOf(base_, p + 1, end_);
+    return *next != nullptr;
   }
 
   // A key token: a string without escapes, viewed in place.
@@ -1041,22 +1041,17 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
   bool have_type = false;
   const TypeDesc* td = nullptr;  // the root record, once known (null: a type no rule reads)
   PlumbSlot* fields = nullptr;
-  dc.depth = 1;  // the root record is the first level (as in decode.cpp)
-  struct Pending {
+  dc.depth = 1;          // the root record is the first level (as in decode.cpp)
+  struct PendingToken {  // a scalar before resourceType, decoded once the type is known
     std::string_view key;
     Tok value;
   };
-  constexpr size_t kMaxPending = 32;
-  Pending pending[kMaxPending];
+  PendingToken pending[kMaxPending];
   size_t npending = 0;
-  // A root field rules read, decoded from the token at `v`.
-  auto field = [&](std::string_view key, Tok v, Tok* next) {
-    int32_t f = td->FindReadKey(key);
-    if (f < 0) return w.SkipValue(v, next);
-    dc.PushPath({key, -1});
-    bool ok = w.Typed(v, td->fields[static_cast<size_t>(f)].type, &fields[f], next);
-    dc.PopPath();
-    return ok;
+  // A root member: decoded when rules read it, else stepped over (also every
+  // member of a type no rule reads).
+  auto member = [&](std::string_view key, Tok v, Tok* next) {
+    return td ? w.Field(*td, key, v, fields, next) : w.SkipValue(v, next);
   };
   Tok q = first + 1;
   if (q >= end) return false;
@@ -1067,11 +1062,10 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
       Tok v = q + 2, next;
       HeaderKey hk = ClassifyHeader(key);
       char c = w.At(v);
-      if (c == '{' || c == '[') {
-        if (!have_type) return false;
-        if (!(td ? field(key, v, &next) : w.SkipValue(v, &next))) return false;
-      } else if (hk == HeaderKey::kNone && have_type) {
-        if (!(td ? field(key, v, &next) : w.SkipValue(v, &next))) return false;
+      bool container = c == '{' || c == '[';
+      if (container && !have_type) return false;
+      if (container || (hk == HeaderKey::kNone && have_type)) {
+        if (!member(key, v, &next)) return false;
       } else {
         JScalar j;
         if (!w.Scalar(v, &j)) return false;
@@ -1090,7 +1084,7 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
                   fields = decode_internal::AllocSlots(arena, td->fields.size());
                   Tok unused;
                   for (size_t i = 0; i < npending; ++i)
-                    if (!field(pending[i].key, pending[i].value, &unused)) return false;
+                    if (!member(pending[i].key, pending[i].value, &unused)) return false;
                 }
               }
             }
@@ -1100,7 +1094,7 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
             break;
         }
         if (td) {
-          if (!field(key, v, &next)) return false;
+          if (!member(key, v, &next)) return false;
         } else if (!have_type) {
           if (npending == kMaxPending) return false;
           pending[npending++] = {key, v};
@@ -1160,14 +1154,10 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
 
   if (dc.token_walk) {
     // The fast path; when it bails, undo what it did and walk again below.
-    uint64_t warn_count = dc.warnings ? dc.warnings->count : 0;
-    size_t warn_samples = dc.warnings ? dc.warnings->samples.size() : 0;
+    DecodeWarnings::Mark mark = dc.warnings ? dc.warnings->Here() : DecodeWarnings::Mark{};
     size_t stack_size = scratch->slot_stack.size();
     if (TokDecodeCi(doc, t, roots, arena, dc, &r)) return r;
-    if (dc.warnings) {
-      dc.warnings->count = warn_count;
-      dc.warnings->samples.resize(warn_samples);
-    }
+    if (dc.warnings) dc.warnings->Rollback(mark);
     scratch->slot_stack.resize(stack_size);
     dc.path_len = 0;
     dc.depth = 0;
@@ -1187,7 +1177,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
   size_t npending = 0;
   // Warnings when the type became known: a restart decodes every field again,
   // so what the first pass warned about is dropped first (not counted twice).
-  std::pair<uint64_t, size_t> warn_mark{0, 0};
+  DecodeWarnings::Mark warn_mark;
 
   // Decodes a root field of the record (scalar already read, or not).
   auto field_scalar = [&](std::string_view key, const JScalar& j) {
@@ -1252,7 +1242,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
           if (!have_type) {
             have_type = true;
             h.resource_type = j.s;
-            if (dc.warnings) warn_mark = {dc.warnings->count, dc.warnings->samples.size()};
+            if (dc.warnings) warn_mark = dc.warnings->Here();
             type = roots.Find(h.resource_type, &r.type_data);
             if (type != kNoType && t[type].kind == Kind::kRecord) {
               td = &t[type];
@@ -1308,10 +1298,7 @@ ItemResult DecodeCi(std::string_view json, const TypeTable& t, const CiTypeMap& 
     // Rare: a container (or a JSON string to decode as one) came before
     // resourceType. Walk the root again now that its type is known.
     std::memset(static_cast<void*>(fields), 0, sizeof(PlumbSlot) * td->fields.size());
-    if (dc.warnings) {
-      dc.warnings->count = warn_mark.first;
-      dc.warnings->samples.resize(warn_mark.second);
-    }
+    if (dc.warnings) dc.warnings->Rollback(warn_mark);
     // rewind() reuses the parser's string buffer: keep the header's views.
     for (std::string_view* v : {&h.resource_type, &h.resource_id, &h.resource_name, &h.account_id, &h.region,
                                 &h.arn, &h.item_status})

@@ -106,4 +106,22 @@ RuleInfo RuleInfoFromJson(const nlohmann::json& j) {
   return info;
 }
 
+nlohmann::json EntryToJson(const EngineEntry& e, const std::string& symbol) {
+  return {{"rule", e.rule},
+          {"resource_type", e.resource_type},
+          {"as_json", e.as_json},
+          {"root", e.root},
+          {"symbol", symbol}};
+}
+
+bool EntryFromJson(const nlohmann::json& j, size_t rules, size_t types, EngineEntry* e, std::string* symbol) {
+  e->rule = j.at("rule").get<int>();
+  e->resource_type = j.at("resource_type").get<std::string>();
+  e->as_json = j.at("as_json").get<bool>();
+  e->root = j.at("root").get<TypeId>();
+  *symbol = j.at("symbol").get<std::string>();
+  return e->rule >= 0 && static_cast<size_t>(e->rule) < rules && e->root >= 0 &&
+         static_cast<size_t>(e->root) < types;
+}
+
 }  // namespace plumb::rt

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "plumb/engine.h"
 #include "plumb/eval.h"
 #include "plumb/types.h"
 
@@ -22,5 +23,13 @@ bool TypeTableFromJson(const nlohmann::json& j, TypeTable& out, std::string& err
 // nlohmann::json exceptions on a missing key or a wrong type.
 nlohmann::json RuleInfoToJson(const RuleInfo& info);
 RuleInfo RuleInfoFromJson(const nlohmann::json& j);
+
+// An entry point (rule index, resource type, as_json, root type) with the
+// symbol of its function, as the manifest's entry object holds it.
+// EntryFromJson leaves e->fn unset; false when the rule or root type is out of
+// range for `rules` rules and `types` types; throws nlohmann::json exceptions
+// on a missing key or a wrong type.
+nlohmann::json EntryToJson(const EngineEntry& e, const std::string& symbol);
+bool EntryFromJson(const nlohmann::json& j, size_t rules, size_t types, EngineEntry* e, std::string* symbol);
 
 }  // namespace plumb::rt

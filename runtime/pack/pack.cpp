@@ -241,13 +241,8 @@ bool LoadManifest(PlumbPack& p, const std::string& path, std::string& err) {
     }
     for (const auto& je : m.at("entries")) {
       EngineEntry e;
-      e.rule = je.at("rule").get<int>();
-      e.resource_type = je.at("resource_type").get<std::string>();
-      e.as_json = je.at("as_json").get<bool>();
-      e.root = je.at("root").get<TypeId>();
-      std::string sym = je.at("symbol").get<std::string>();
-      if (e.rule < 0 || static_cast<size_t>(e.rule) >= p.rules.size() || e.root < 0 ||
-          static_cast<size_t>(e.root) >= p.types.types.size()) {
+      std::string sym;
+      if (!EntryFromJson(je, p.rules.size(), p.types.types.size(), &e, &sym)) {
         err = path + ": the pack's manifest has an entry out of range";
         return false;
       }

@@ -64,6 +64,17 @@ struct DecodeWarnings {
     count = 0;
     samples.clear();
   }
+  // A point to roll back to: what was added after Mark() is dropped by
+  // Rollback() (a walk that is abandoned and done again).
+  struct Mark {
+    uint64_t count = 0;
+    size_t samples = 0;
+  };
+  Mark Here() const { return {count, samples.size()}; }
+  void Rollback(Mark m) {
+    count = m.count;
+    samples.resize(m.samples);
+  }
 };
 
 // Per-thread parsing state: an on-demand parser for the CI document itself,
