@@ -63,8 +63,7 @@ size_t DecodeUtf8(std::string_view s, size_t i, int32_t* cp) {
   return len;
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
+static char* WriteJsonChars(char* p, std::string_view s) {
   size_t i = 0, run = 0;  // [run, i) is a stretch copied verbatim
   const size_t n = s.size();
   // Eight bytes at s[at] hold no control, quote, backslash or non-ASCII byte.
@@ -77,6 +76,14 @@ void AppendJsonString(std::string& out, std::string_view s) {
                        | (((w ^ (kOnes * '\\')) - kOnes) & ~(w ^ (kOnes * '\\')))  // a backslash
                        | w;                                                        // a byte >= 0x80
     return !(special & kHigh);
+  };
+  auto copy_run = [&] {
+    std::memcpy(p, s.data() + run, i - run);
+    p += i - run;
+  };
+  auto put = [&](std::string_view t) {
+    std::memcpy(p, t.data(), t.size());
+    p += t.size();
   };
   while (i < n) {
     // Eight plain bytes at a time: most of what is written (ids, ARNs, names)
@@ -98,44 +105,77 @@ void AppendJsonString(std::string& out, std::string_view s) {
         i += len;
         continue;
       }
-      out.append(s.data() + run, i - run);
-      out.append(kReplacement);
+      copy_run();
+      put(kReplacement);
       i += len;
       run = i;
       continue;
     }
-    out.append(s.data() + run, i - run);
+    copy_run();
     switch (c) {
       case '"':
-        out.append("\\\"");
+        put("\\\"");
         break;
       case '\\':
-        out.append("\\\\");
+        put("\\\\");
         break;
       case '\n':
-        out.append("\\n");
+        put("\\n");
         break;
       case '\r':
-        out.append("\\r");
+        put("\\r");
         break;
       case '\t':
-        out.append("\\t");
+        put("\\t");
         break;
       case '\b':
-        out.append("\\b");
+        put("\\b");
         break;
       case '\f':
-        out.append("\\f");
+        put("\\f");
         break;
       default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
+        put("\\u00");
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 0xF];
     }
     ++i;
     run = i;
   }
-  out.append(s.data() + run, n - run);
+  i = n;
+  copy_run();
+  return p;
+}
+
+char* WriteJsonString(char* p, std::string_view s) {
+  *p++ = '"';
+  p = WriteJsonChars(p, s);
+  *p++ = '"';
+  return p;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  // Written in place: one resize to the worst case, then cut back. A long
+  // text goes a piece at a time so the worst case stays small; a piece ends
+  // where no UTF-8 sequence can be split (before a byte that cannot continue
+  // one, or after three continuation bytes in a row), so each ill-formed
+  // subpart still becomes exactly one U+FFFD.
+  constexpr size_t kPiece = 1 << 14;
+  auto is_cont = [&](size_t k) { return (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80; };
+  out.push_back('"');
+  size_t from = 0;
+  while (from < s.size()) {
+    size_t to = s.size();
+    if (to - from > kPiece) {
+      to = from + kPiece;
+      while (to < s.size() && is_cont(to) && !(is_cont(to - 1) && is_cont(to - 2) && is_cont(to - 3))) ++to;
+    }
+    size_t old = out.size();
+    out.resize(old + JsonStringBound(to - from));
+    char* end = WriteJsonChars(out.data() + old, s.substr(from, to - from));
+    out.resize(static_cast<size_t>(end - out.data()));
+    from = to;
+  }
   out.push_back('"');
 }
 
@@ -259,7 +299,7 @@ size_t TerminalWidth(std::string_view s) {
   return width;
 }
 
-void AppendTimestampIso(std::string& out, int64_t micros) {
+char* WriteTimestampIso(char* p, int64_t micros) {
   // Floor (not truncate) so instants before 1970 print the millisecond they
   // fall in; days -> civil date is Howard Hinnant's days_from_civil inverse.
   int64_t ms = micros / 1000 - ((micros % 1000) < 0 ? 1 : 0);
@@ -276,31 +316,31 @@ void AppendTimestampIso(std::string& out, int64_t micros) {
   int64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
   if (y < 0 || y > 9999) {
-    fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d,
-                   ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
-    return;
+    auto r = fmt::format_to_n(p, kTimestampIsoMax, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d,
+                              ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60,
+                              ms_of_day % 1000);
+    return r.out;
   }
-  // Hot path of bulk output: fixed-width digits by hand (fmt's back_inserter
-  // into a std::string costs more than the rest of the line).
-  char b[24];
-  auto put = [&](int pos, int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) b[pos + i] = static_cast<char>('0' + v % 10);
+  // Hot path of bulk output (once per CI): two digits at a time from a table.
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  auto two = [&](int64_t v) {
+    std::memcpy(p, kPairs + 2 * v, 2);
+    p += 2;
   };
-  put(0, y, 4);
-  b[4] = '-';
-  put(5, m, 2);
-  b[7] = '-';
-  put(8, d, 2);
-  b[10] = 'T';
-  put(11, ms_of_day / 3600000, 2);
-  b[13] = ':';
-  put(14, ms_of_day / 60000 % 60, 2);
-  b[16] = ':';
-  put(17, ms_of_day / 1000 % 60, 2);
-  b[19] = '.';
-  put(20, ms_of_day % 1000, 3);
-  b[23] = 'Z';
-  out.append(b, 24);
+  auto ch = [&](char c) { *p++ = c; };
+  int64_t sec = ms_of_day / 1000, milli = ms_of_day % 1000;
+  two(y / 100), two(y % 100), ch('-'), two(m), ch('-'), two(d), ch('T');
+  two(sec / 3600), ch(':'), two(sec / 60 % 60), ch(':'), two(sec % 60), ch('.');
+  ch(static_cast<char>('0' + milli / 100)), two(milli % 100), ch('Z');
+  return p;
+}
+
+void AppendTimestampIso(std::string& out, int64_t micros) {
+  char b[kTimestampIsoMax];
+  out.append(b, static_cast<size_t>(WriteTimestampIso(b, micros) - b));
 }
 
 void AppendFileUri(std::string& out, std::string_view path) {

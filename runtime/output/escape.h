@@ -23,6 +23,15 @@ size_t DecodeUtf8(std::string_view s, size_t i, int32_t* cp);
 // everything else copied as is (UTF-8 stays UTF-8).
 void AppendJsonString(std::string& out, std::string_view s);
 
+// The most bytes WriteJsonString writes for a text of n bytes (every byte a
+// \u00XX escape, plus the quotes).
+constexpr size_t JsonStringBound(size_t n) { return 6 * n + 2; }
+
+// AppendJsonString into raw memory: writes the quoted text at `p`, which has
+// room for JsonStringBound(s.size()) bytes, and returns the end. The bulk
+// writers size a whole record once and write it with this.
+char* WriteJsonString(char* p, std::string_view s);
+
 // Appends `s` escaped for XML 1.0 character data (attribute = false) or a
 // double-quoted attribute value (attribute = true; also escapes '"', and
 // tab/newline/CR as character references so attribute normalisation keeps
@@ -42,6 +51,11 @@ size_t TerminalWidth(std::string_view s);
 
 // Appends FormatTimestampIso(micros) (see plumb/eval.h) without allocating.
 void AppendTimestampIso(std::string& out, int64_t micros);
+
+// AppendTimestampIso into raw memory with room for kTimestampIsoMax bytes;
+// returns the end (24 bytes for years 0-9999).
+constexpr size_t kTimestampIsoMax = 48;
+char* WriteTimestampIso(char* p, int64_t micros);
 
 // Appends `path` as a URI reference for SARIF's artifactLocation.uri: an
 // absolute POSIX path becomes file:///..., a relative one stays relative;

@@ -1,6 +1,10 @@
 // Tests of the shared encoders (escape.h) and the helpers of plumb/eval.h.
 #include "output/escape.h"
 
+#include <chrono>
+#include <cstdio>
+#include <random>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -80,6 +84,30 @@ TEST_CASE("AppendJsonString escapes controls, quotes and repairs invalid UTF-8")
             "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" + std::string(1, '\0'));
 }
 
+TEST_CASE("AppendJsonString: long texts, escaped a piece at a time, read as one") {
+  // Texts past the piece size (16 KiB) are escaped in pieces cut where no
+  // UTF-8 sequence can be split. Whatever the bytes around the cut (runs of
+  // lead and continuation bytes, controls, quotes), the result must be the
+  // one-piece escaping: WriteJsonString over the whole text.
+  std::mt19937 rng(7);
+  const unsigned char alphabet[] = {'a', '"', '\\', '\n', 0x01, 0x7F, 0x80, 0x9F, 0xA0, 0xBF,
+                                    0xC2, 0xC3, 0xE0, 0xE6, 0xED, 0xF0, 0xF4, 0xF5, 0xFF};
+  for (size_t n : {16383, 16384, 16385, 16386, 16388, 32768, 40000}) {
+    for (int round = 0; round < 40; ++round) {
+      std::string s(n, 'x');
+      // Random bytes near every multiple of the piece size, plain text elsewhere.
+      for (size_t at = 16384; at < n + 8; at += 16384)
+        for (size_t k = at >= 8 ? at - 8 : 0; k < std::min(n, at + 8); ++k)
+          s[k] = static_cast<char>(alphabet[rng() % sizeof alphabet]);
+      std::string whole(JsonStringBound(n), '\0');
+      whole.resize(static_cast<size_t>(WriteJsonString(whole.data(), s) - whole.data()));
+      std::string got;
+      AppendJsonString(got, s);
+      REQUIRE(got == whole);
+    }
+  }
+}
+
 TEST_CASE("AppendJsonString: a special byte at every position of a long plain string") {
   // The fast path reads eight bytes at a time; each special byte must be seen
   // wherever it falls in a word, and plain strings must come out unchanged.
@@ -129,6 +157,27 @@ TEST_CASE("FormatTimestampIso prints UTC with milliseconds") {
   CHECK(FormatTimestampIso(-1) == "1969-12-31T23:59:59.999Z");
   CHECK(FormatTimestampIso(951782400000000) == "2000-02-29T00:00:00.000Z");  // leap day
   CHECK(FormatTimestampIso(253402300799999000) == "9999-12-31T23:59:59.999Z");
+}
+
+TEST_CASE("FormatTimestampIso agrees with std::chrono on random instants") {
+  // The digits are written from a table; std::chrono's civil calendar is the
+  // reference, floored to the millisecond, from year 1 to 9999.
+  using namespace std::chrono;
+  std::mt19937_64 rng(11);
+  const int64_t lo = -62135596800LL * 1000000, hi = 253402300799999999LL;
+  for (int i = 0; i < 100000; ++i) {
+    int64_t us = lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo));
+    sys_time<milliseconds> t = floor<milliseconds>(sys_time<microseconds>(microseconds(us)));
+    sys_days day = floor<days>(t);
+    year_month_day ymd(day);
+    hh_mm_ss<milliseconds> tod(t - day);
+    char want[32];
+    std::snprintf(want, sizeof want, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<long long>(tod.hours().count()), static_cast<long long>(tod.minutes().count()),
+                  static_cast<long long>(tod.seconds().count()), static_cast<long long>(tod.subseconds().count()));
+    REQUIRE(FormatTimestampIso(us) == want);
+  }
 }
 
 TEST_CASE("TruncateAnnotation cuts at character boundaries within AWS's 256") {

@@ -5,6 +5,7 @@
 // `replace` error handler so ill-formed UTF-8 cannot make it throw.
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <ostream>
 
 #include "output/escape.h"
@@ -36,21 +37,30 @@ struct SharedPart : OutputWriter::FormatState {
     account_id = e.account_id;
     region = e.region;
     timestamp_us = e.ordering_timestamp_us;
-    text.assign(",\"resourceType\":"sv);
-    AppendJsonString(text, e.resource_type);
-    text.append(",\"resourceId\":"sv);
-    AppendJsonString(text, e.resource_id);
-    text.append(",\"accountId\":"sv);
-    AppendJsonString(text, e.account_id);
-    text.append(",\"awsRegion\":"sv);
-    AppendJsonString(text, e.region);
+    constexpr auto kType = ",\"resourceType\":"sv, kId = ",\"resourceId\":"sv, kAccount = ",\"accountId\":"sv,
+                   kRegion = ",\"awsRegion\":"sv;
+    text.resize(kType.size() + kId.size() + kAccount.size() + kRegion.size() + JsonStringBound(resource_type.size()) +
+                JsonStringBound(resource_id.size()) + JsonStringBound(account_id.size()) +
+                JsonStringBound(region.size()));
+    char* p = text.data();
+    auto field = [&p](std::string_view key, std::string_view value) {
+      std::memcpy(p, key.data(), key.size());
+      p = WriteJsonString(p + key.size(), value);
+    };
+    field(kType, resource_type);
+    field(kId, resource_id);
+    field(kAccount, account_id);
+    field(kRegion, region);
+    text.resize(static_cast<size_t>(p - text.data()));
     timestamp.clear();
     if (e.ordering_timestamp_us == 0) {
       timestamp.append("null"sv);
     } else {
-      timestamp.push_back('"');
-      AppendTimestampIso(timestamp, e.ordering_timestamp_us);
-      timestamp.push_back('"');
+      char b[kTimestampIsoMax + 2];
+      b[0] = '"';
+      char* end = WriteTimestampIso(b + 1, e.ordering_timestamp_us);
+      *end++ = '"';
+      timestamp.append(b, static_cast<size_t>(end - b));
     }
     return *this;
   }
@@ -59,28 +69,50 @@ struct SharedPart : OutputWriter::FormatState {
 // The fixed key order of both formats: rule, resourceType, resourceId,
 // accountId, awsRegion, complianceType, annotation, orderingTimestamp
 // (null when unknown); json adds source and locator.
-void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin, SharedPart& shared) {
+void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin, SharedPart& shared,
+                      bool newline) {
   const SharedPart& part = shared.For(e);
-  buf.append("{\"rule\":"sv);
-  AppendJsonString(buf, e.rule);
-  buf.append(part.text);
-  buf.append(",\"complianceType\":\""sv);
-  buf.append(ComplianceName(e.compliance));
-  buf.append("\",\"annotation\":"sv);
-  AppendJsonString(buf, e.annotation);
-  buf.append(",\"orderingTimestamp\":"sv);
-  buf.append(part.timestamp);
+  // The whole record is written into raw memory sized for its worst case
+  // (one resize, then cut back): the bulk path, one record per evaluation.
+  constexpr auto kRule = "{\"rule\":"sv, kType = ",\"complianceType\":\""sv, kAnn = "\",\"annotation\":"sv,
+                 kTime = ",\"orderingTimestamp\":"sv, kExpl = ",\"explanation\":"sv, kSource = ",\"source\":"sv,
+                 kLocator = ",\"locator\":"sv;
+  std::string_view compliance = ComplianceName(e.compliance);
+  size_t bound = kRule.size() + JsonStringBound(e.rule.size()) + part.text.size() + kType.size() +
+                 compliance.size() + kAnn.size() + JsonStringBound(e.annotation.size()) + kTime.size() +
+                 part.timestamp.size() + 2;
+  if (!e.explanation.empty()) bound += kExpl.size() + JsonStringBound(e.explanation.size());
+  if (with_origin)
+    bound += kSource.size() + JsonStringBound(e.source.size()) + kLocator.size() + JsonStringBound(e.locator.size());
+  size_t old = buf.size();
+  buf.resize(old + bound);
+  char* p = buf.data() + old;
+  auto put = [&p](std::string_view t) {
+    std::memcpy(p, t.data(), t.size());
+    p += t.size();
+  };
+  put(kRule);
+  p = WriteJsonString(p, e.rule);
+  put(part.text);
+  put(kType);
+  put(compliance);
+  put(kAnn);
+  p = WriteJsonString(p, e.annotation);
+  put(kTime);
+  put(part.timestamp);
   if (!e.explanation.empty()) {
-    buf.append(",\"explanation\":"sv);
-    AppendJsonString(buf, e.explanation);
+    put(kExpl);
+    p = WriteJsonString(p, e.explanation);
   }
   if (with_origin) {
-    buf.append(",\"source\":"sv);
-    AppendJsonString(buf, e.source);
-    buf.append(",\"locator\":"sv);
-    AppendJsonString(buf, e.locator);
+    put(kSource);
+    p = WriteJsonString(p, e.source);
+    put(kLocator);
+    p = WriteJsonString(p, e.locator);
   }
-  buf.push_back('}');
+  *p++ = '}';
+  if (newline) *p++ = '\n';
+  buf.resize(static_cast<size_t>(p - buf.data()));
 }
 
 nlohmann::ordered_json RuleJson(const RuleInfo& r) {
@@ -120,8 +152,7 @@ class NdjsonWriter final : public OutputWriter {
   void Begin(const std::vector<RuleInfo>&) override {}
 
   void Add(const Evaluation& e) override {
-    AppendEvaluation(buf_, e, /*with_origin=*/false, shared_);
-    buf_.push_back('\n');
+    AppendEvaluation(buf_, e, /*with_origin=*/false, shared_, /*newline=*/true);
     MaybeFlush();
   }
 
@@ -146,8 +177,8 @@ class NdjsonWriter final : public OutputWriter {
   std::unique_ptr<FormatState> NewFormatState() const override { return std::make_unique<SharedPart>(); }
   void Preformat(const Evaluation& e, std::string& out, FormatState* state) const override {
     SharedPart local;
-    AppendEvaluation(out, e, /*with_origin=*/false, state ? static_cast<SharedPart&>(*state) : local);
-    out.push_back('\n');
+    AppendEvaluation(out, e, /*with_origin=*/false, state ? static_cast<SharedPart&>(*state) : local,
+                     /*newline=*/true);
   }
   void AddFormatted(std::string_view bytes) override {
     // A batch's text (usually larger than the flush size) goes out as it is:
@@ -192,7 +223,7 @@ class JsonWriter final : public OutputWriter {
   void Add(const Evaluation& e) override {
     buf_.append(first_ ? "\n" : ",\n");
     first_ = false;
-    AppendEvaluation(buf_, e, /*with_origin=*/true, shared_);
+    AppendEvaluation(buf_, e, /*with_origin=*/true, shared_, /*newline=*/false);
     if (buf_.size() >= kFlushBytes) {
       out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
       buf_.clear();
