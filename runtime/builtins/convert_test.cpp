@@ -215,10 +215,29 @@ TEST_CASE("url_decode: word loop agrees with the byte definition") {
     return static_cast<unsigned>(state >> 33);
   };
   Env e;
-  for (int round = 0; round < 20000; ++round) {
-    size_t len = next() % 40;
+  // Short texts of random bytes, and long ones (the sixteen-byte blocks)
+  // mostly of well-formed escapes with malformed ones and '+' among them.
+  const char hexdigits[] = "0123456789abcdefABCDEF";
+  for (int round = 0; round < 40000; ++round) {
     std::string in;
-    for (size_t i = 0; i < len; ++i) in.push_back(alphabet[next() % (sizeof alphabet - 1)]);
+    if (round % 2 == 0) {
+      size_t len = next() % 40;
+      for (size_t i = 0; i < len; ++i) in.push_back(alphabet[next() % (sizeof alphabet - 1)]);
+    } else {
+      size_t len = next() % 300;
+      while (in.size() < len) {
+        unsigned r = next() % 16;
+        if (r < 8) {
+          in.push_back('%');
+          in.push_back(hexdigits[next() % (sizeof hexdigits - 1)]);
+          in.push_back(hexdigits[next() % (sizeof hexdigits - 1)]);
+        } else if (r < 14 || round % 3 == 0) {
+          in.push_back(static_cast<char>('A' + next() % 26));
+        } else {
+          in.push_back(alphabet[next() % (sizeof alphabet - 1)]);
+        }
+      }
+    }
     std::string buf(in.size(), '?');
     size_t n = plumb::rt::internal::UrlDecodeInto(in, buf.data());
     INFO("input: " << in);
