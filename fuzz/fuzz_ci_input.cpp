@@ -111,6 +111,7 @@ void DecodeItems(std::vector<InputItem>& items) {
     dc.scratch = &scratch;
     dc.warnings = &warnings;
     std::string_view json(item.json.data(), item.json.size());
+    dc.borrow = json;  // as the engine does: the item outlives these checks
     ItemResult r = DecodeCi(json, Types().t, Types().roots, arena, dc);
     if (r.status == ItemStatus::kOk) CheckAgainstDom(json, r, warnings, arena);
     CheckWalksAgree(json, r, warnings, scratch, arena);

@@ -489,7 +489,7 @@ class Walker {
       dc_.PopPath();
       if (!ok) break;
       if (val.tag != PLUMB_ABSENT) {
-        std::string_view c = arena_.Copy(key);
+        std::string_view c = dc_.Keep(arena_, key);
         stack.push_back(
             PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
         stack.push_back(val);
@@ -841,7 +841,7 @@ class TokWalker {
           break;
         }
         if (val.tag != PLUMB_ABSENT) {
-          std::string_view c = arena_.Copy(key);
+          std::string_view c = dc_.Keep(arena_, key);
           stack.push_back(
               PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
           stack.push_back(val);

@@ -30,14 +30,19 @@ struct CiFixture {
   JsonScratch scratch;
   DecodeWarnings warnings;
   simdjson::padded_string text;  // keeps the padded bytes DecodeCi reads
+  // The text of the last run that borrowed its strings (its slots point into
+  // it, so it must outlive them: a later run without borrowing keeps it).
+  simdjson::padded_string borrowed_text;
 
-  ItemResult Run(std::string_view json, bool token_walk = true) {
-    text = simdjson::padded_string(json);
+  ItemResult Run(std::string_view json, bool token_walk = true, bool borrow = false) {
+    simdjson::padded_string& in = borrow ? borrowed_text : text;
+    in = simdjson::padded_string(json);
     DecodeContext dc;
     dc.scratch = &scratch;
     dc.warnings = &warnings;
     dc.token_walk = token_walk;
-    return DecodeCi(std::string_view(text.data(), text.size()), s.t, s.roots, arena, dc);
+    if (borrow) dc.borrow = std::string_view(in.data(), in.size());
+    return DecodeCi(std::string_view(in.data(), in.size()), s.t, s.roots, arena, dc);
   }
 };
 
@@ -373,7 +378,9 @@ TEST_CASE("DecodeCi: the on-demand walk decodes exactly what the DOM decoder doe
 // know, then on each of them cut at every byte, with every byte deleted, and
 // with every byte replaced by each character that changes JSON structure.
 void CheckSameWalks(CiFixture& f, std::string_view json) {
-  ItemResult fast = f.Run(json, /*token_walk=*/true);
+  // The fast walk also borrows the input's strings (as the engine does): the
+  // slots' contents must not change.
+  ItemResult fast = f.Run(json, /*token_walk=*/true, /*borrow=*/true);
   DecodeWarnings fast_warnings = f.warnings;
   f.warnings.Clear();
   // Header views may point into the parser's buffer: copy before the next run.
@@ -452,6 +459,50 @@ TEST_CASE("DecodeCi: the token walk and the on-demand walk agree, on good and br
         CheckSameWalks(f, rep);
       }
     }
+  }
+}
+
+TEST_CASE("DecodeCi: borrowing the input's strings (DecodeContext::borrow)") {
+  // Plain strings and map keys are referenced in the input; escaped strings,
+  // JSON held in strings and converted values are copies; both walks give
+  // the same contents with and without borrowing.
+  const char* json = R"({"resourceType": "AWS::S3::Bucket", "resourceId": "b\u0041", "awsRegion": "eu-west-1",
+    "tags": {"Name": "logs", "Owner": "ops\tteam"}, "configurationStateId": 17,
+    "supplementaryConfiguration": {"BucketPolicy": {"policyText": "{\"Statement\": [{\"Effect\": \"Allow\"}]}"}}})";
+  for (bool token_walk : {true, false}) {
+    CiFixture f;
+    ItemResult r = f.Run(json, token_walk, /*borrow=*/true);
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    auto inside = [&](std::string_view s) {
+      auto at = reinterpret_cast<uintptr_t>(s.data()), from = reinterpret_cast<uintptr_t>(f.borrowed_text.data());
+      return at >= from && at + s.size() <= from + f.borrowed_text.size();
+    };
+    CHECK(Str(At(r.root, kRegion)) == "eu-west-1");
+    CHECK(inside(Str(At(r.root, kRegion))));
+    CHECK(Str(At(r.root, kResourceId)) == "bA");  // escaped: unescaped into the arena
+    CHECK_FALSE(inside(Str(At(r.root, kResourceId))));
+    CHECK(Str(At(r.root, kStateId)) == "17");  // a number where a string is declared: its text, copied
+    const PlumbSlot& tags = At(r.root, kTags);
+    REQUIRE(tags.tag == PLUMB_MAP);
+    const PlumbSlot* pairs = reinterpret_cast<const PlumbSlot*>(tags.bits);
+    CHECK(Str(pairs[0]) == "Name");
+    CHECK(inside(Str(pairs[0])));
+    CHECK(Str(pairs[1]) == "logs");
+    CHECK(inside(Str(pairs[1])));
+    CHECK(Str(pairs[3]) == "ops\tteam");
+    CHECK_FALSE(inside(Str(pairs[3])));
+    // Without borrowing nothing points into the input.
+    std::string copy_text(json);
+    CiFixture g;
+    ItemResult c = g.Run(copy_text, token_walk, /*borrow=*/false);
+    REQUIRE(c.status == ItemStatus::kOk);
+    auto in_g = [&](std::string_view s) {
+      auto at = reinterpret_cast<uintptr_t>(s.data()), from = reinterpret_cast<uintptr_t>(g.text.data());
+      return at >= from && at + s.size() <= from + g.text.size();
+    };
+    CHECK_FALSE(in_g(Str(At(c.root, kRegion))));
+    std::string where;
+    CHECK_MESSAGE(SameSlots(r.root, c.root, &where), where);
   }
 }
 

@@ -351,7 +351,8 @@ bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeCon
 
     case Kind::kString:
       if (jt == JScalar::T::kString) {
-        SetString(arena, v.s, out);
+        std::string_view c = dc.Keep(arena, v.s);
+        *out = PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())};
         return true;
       }
       if (IsNumber(jt)) {

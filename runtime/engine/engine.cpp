@@ -95,6 +95,10 @@ struct Engine::Impl {
     dc.warnings = &w.warnings;
     dc.scratch = &w.scratch;
     dc.max_depth = opts.max_depth;
+    // The item's text outlives every use of its slots (decoding, the rules,
+    // formatting, all below; the arena is reset and the item released only
+    // after): its plain strings are referenced in place, not copied.
+    dc.borrow = item.json.view();
     ItemResult r = DecodeCi(item.json.view(), types, roots, w.arena, dc);
     if (r.status == ItemStatus::kError) {
       if (!reported_error) out.errors.push_back({item.source(), item.locator, r.message});

@@ -31,7 +31,10 @@
 //   decoding does not allocate outside the Arena.
 // - Lifetime: slots point into the Arena only (strings are copied out of the
 //   parser), so they stay valid until Arena::Reset(), whatever the parser does.
-//   (CiHeader's views are the exception: see there.)
+//   (CiHeader's views are the exception: see there.) A caller that keeps the
+//   input text alive and unchanged while it uses the slots may set
+//   DecodeContext::borrow to it: strings that lie in it as written (no escape,
+//   not inside JSON held in a string) are then referenced in place, not copied.
 #pragma once
 
 #include <simdjson.h>
@@ -144,6 +147,18 @@ struct DecodeContext {
   // DecodeCi tries its token-index walk first (ci.cpp); false makes it use
   // only the on-demand walker (for tests that compare the two).
   bool token_walk = true;
+  // Text the caller keeps alive and unchanged for as long as it uses the
+  // decoded slots (the item's JSON, in the engine): string values and map
+  // keys lying wholly inside it are referenced, not copied into the Arena.
+  // Empty (the default): every string is copied.
+  std::string_view borrow;
+  // The slot string for `s`: `s` itself when it lies inside `borrow`, else a
+  // copy in `arena`.
+  std::string_view Keep(Arena& arena, std::string_view s) const {
+    auto at = reinterpret_cast<uintptr_t>(s.data()), from = reinterpret_cast<uintptr_t>(borrow.data());
+    if (!borrow.empty() && at >= from && s.size() <= borrow.size() && at - from <= borrow.size() - s.size()) return s;
+    return arena.Copy(s);
+  }
 
   // "configuration.ipPermissions[0].fromPort"
   std::string PathText() const;
