@@ -702,10 +702,22 @@ class TokWalker {
           decode_internal::ConvertScalar(j, td, arena_, dc_, out);
           return true;
         }
+        // The common cases straight into the slot: a string where a string
+        // is declared, an integer token where an int is, true/false where a
+        // bool is (exactly what ConvertScalar makes of them).
         JScalar j;  // not null: Typed took that first
         if (!Scalar(p, &j)) return false;
         *next = p + 1;
-        decode_internal::ConvertScalar(j, td, arena_, dc_, out);
+        if (td.kind == Kind::kString && j.t == JScalar::T::kString) {
+          std::string_view k = dc_.Keep(arena_, j.s);
+          *out = PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(k.size()), reinterpret_cast<uint64_t>(k.data())};
+        } else if (td.kind == Kind::kInt && j.t == JScalar::T::kInt) {
+          *out = PlumbSlot{PLUMB_INT, 0, static_cast<uint64_t>(j.i)};
+        } else if (td.kind == Kind::kBool && j.t == JScalar::T::kBool) {
+          *out = PlumbSlot{PLUMB_BOOL, 0, j.b ? 1u : 0u};
+        } else {
+          decode_internal::ConvertScalar(j, td, arena_, dc_, out);
+        }
         return true;
       }
     }
@@ -1043,7 +1055,8 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
   PlumbSlot* fields = nullptr;
   dc.depth = 1;          // the root record is the first level (as in decode.cpp)
   struct PendingToken {  // a scalar before resourceType, decoded once the type is known
-    std::string_view key;
+    const char* key_data;  // the key's text (a plain aggregate: the array is not
+    size_t key_size;       // initialised per CI, only the entries written)
     Tok value;
   };
   PendingToken pending[kMaxPending];
@@ -1084,7 +1097,8 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
                   fields = decode_internal::AllocSlots(arena, td->fields.size());
                   Tok unused;
                   for (size_t i = 0; i < npending; ++i)
-                    if (!member(pending[i].key, pending[i].value, &unused)) return false;
+                    if (!member({pending[i].key_data, pending[i].key_size}, pending[i].value, &unused))
+                      return false;
                 }
               }
             }
@@ -1097,7 +1111,7 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
           if (!member(key, v, &next)) return false;
         } else if (!have_type) {
           if (npending == kMaxPending) return false;
-          pending[npending++] = {key, v};
+          pending[npending++] = {key.data(), key.size(), v};
         }
       }
       if (next >= end) return false;
