@@ -769,7 +769,7 @@ class TokWalker {
     return ok;
   }
 
-  bool List(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
+  [[gnu::noinline]] bool List(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
     if (dc_.depth + 1 > dc_.max_depth) return false;
     std::vector<PlumbSlot>& stack = dc_.scratch->slot_stack;
     size_t base = stack.size();
@@ -804,7 +804,7 @@ class TokWalker {
   }
 
   // A lone value where a list is declared (see Walker::Lone).
-  bool Lone(Tok p, TypeId type, const TypeDesc& td, PlumbSlot* out, Tok* next) {
+  [[gnu::noinline]] bool Lone(Tok p, TypeId type, const TypeDesc& td, PlumbSlot* out, Tok* next) {
     const TypeDesc& et = t_[td.elem];
     PlumbSlot* item = nullptr;
     if (At(p) == '{') {
@@ -828,7 +828,7 @@ class TokWalker {
     return true;
   }
 
-  bool Map(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
+  [[gnu::noinline]] bool Map(Tok p, const TypeDesc& td, PlumbSlot* out, Tok* next) {
     if (dc_.depth + 1 > dc_.max_depth) return false;
     std::vector<PlumbSlot>& stack = dc_.scratch->slot_stack;
     size_t base = stack.size();
@@ -875,7 +875,7 @@ class TokWalker {
   // JSON inside a string, walked from its own stage 1 index at the next
   // string level. Bails when the text is not JSON (Walker then reads the
   // value as a plain string) or its walk bails.
-  bool JsonText(std::string_view text, TypeId type, PlumbSlot* out) {
+  [[gnu::noinline]] bool JsonText(std::string_view text, TypeId type, PlumbSlot* out) {
     *out = PlumbSlot{};
     std::string_view padded;
     if (!decode_internal::PadJsonText(text, dc_, &padded)) return false;  // its warning is rolled back
@@ -900,7 +900,7 @@ class TokWalker {
   }
 
   // The value's text, decoded by the DOM decoder (fully validated there).
-  bool Subtree(Tok p, TypeId type, PlumbSlot* out, Tok* next) {
+  [[gnu::noinline]] bool Subtree(Tok p, TypeId type, PlumbSlot* out, Tok* next) {
     if (!SkipValue(p, next)) return false;
     const char* from = reinterpret_cast<const char*>(base_ + *p);
     size_t len;
@@ -1002,7 +1002,7 @@ class TokWalker {
   // A string with escapes, unescaped into the arena by simdjson's own string
   // parser (what on-demand's get_string() runs). The text runs at most to the
   // next token; simdjson writes whole blocks, hence the slack.
-  bool Unescape(Tok p, JScalar* j) {
+  [[gnu::noinline]] bool Unescape(Tok p, JScalar* j) {
     if (p + 1 >= end_) return false;
     size_t bound = p[1] - p[0];
     auto& impl = dc_.scratch->unescaper;
