@@ -125,6 +125,14 @@ TEST_CASE("AppendJsonString: a special byte at every position of a long plain st
       std::string s = plain.substr(0, pos) + in + plain.substr(pos, 20);
       CHECK(Json(s) == "\"" + plain.substr(0, pos) + want + plain.substr(pos, 20) + "\"");
     }
+    // Every length up to 64 and every position in it: the blocks of sixteen
+    // and eight bytes, and the overlapping last block, each see the byte.
+    for (size_t len = 0; len <= 64; ++len) {
+      for (size_t pos = 0; pos <= len; ++pos) {
+        std::string s = plain.substr(0, pos) + in + plain.substr(pos, len - pos);
+        REQUIRE(Json(s) == "\"" + plain.substr(0, pos) + want + plain.substr(pos, len - pos) + "\"");
+      }
+    }
   }
 }
 
