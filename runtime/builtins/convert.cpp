@@ -378,7 +378,8 @@ constexpr auto kHexValue = [] {
 inline void UrlDecodeStep(const char* src, size_t len, size_t& i, char* out, size_t& n) {
   char c = src[i];
   if (c == '%' && i + 2 < len) {
-    int hi = kHexValue[static_cast<unsigned char>(src[i + 1])], lo = kHexValue[static_cast<unsigned char>(src[i + 2])];
+    int hi = kHexValue[static_cast<unsigned char>(src[i + 1])],
+        lo = kHexValue[static_cast<unsigned char>(src[i + 2])];
     if ((hi | lo) >= 0) {
       out[n++] = static_cast<char>(hi * 16 + lo);
       i += 3;
@@ -427,7 +428,7 @@ __attribute__((target("sse4.1"))) inline __m128i HexValues(__m128i x, __m128i* o
 // every input (convert_test compares them); it writes only below
 // out + in.size() because output never runs ahead of input.
 __attribute__((target("sse4.1,popcnt"))) size_t UrlDecodeBlocks(const char* src, size_t len, char* out,
-                                                                  size_t* consumed) {
+                                                                size_t* consumed) {
   size_t i = 0, n = 0;
   const __m128i pct_c = _mm_set1_epi8('%'), plus_c = _mm_set1_epi8('+'), space = _mm_set1_epi8(' ');
   while (i + 18 <= len) {  // the block and the two bytes an escape at its end reads

@@ -489,9 +489,7 @@ class Walker {
       dc_.PopPath();
       if (!ok) break;
       if (val.tag != PLUMB_ABSENT) {
-        std::string_view c = dc_.Keep(arena_, key);
-        stack.push_back(
-            PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
+        stack.push_back(decode_internal::KeepString(dc_, arena_, key));
         stack.push_back(val);
       }
     }
@@ -702,22 +700,10 @@ class TokWalker {
           decode_internal::ConvertScalar(j, td, arena_, dc_, out);
           return true;
         }
-        // The common cases straight into the slot: a string where a string
-        // is declared, an integer token where an int is, true/false where a
-        // bool is (exactly what ConvertScalar makes of them).
         JScalar j;  // not null: Typed took that first
         if (!Scalar(p, &j)) return false;
         *next = p + 1;
-        if (td.kind == Kind::kString && j.t == JScalar::T::kString) {
-          std::string_view k = dc_.Keep(arena_, j.s);
-          *out = PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(k.size()), reinterpret_cast<uint64_t>(k.data())};
-        } else if (td.kind == Kind::kInt && j.t == JScalar::T::kInt) {
-          *out = PlumbSlot{PLUMB_INT, 0, static_cast<uint64_t>(j.i)};
-        } else if (td.kind == Kind::kBool && j.t == JScalar::T::kBool) {
-          *out = PlumbSlot{PLUMB_BOOL, 0, j.b ? 1u : 0u};
-        } else {
-          decode_internal::ConvertScalar(j, td, arena_, dc_, out);
-        }
+        decode_internal::ConvertScalar(j, td, arena_, dc_, out);
         return true;
       }
     }
@@ -853,9 +839,7 @@ class TokWalker {
           break;
         }
         if (val.tag != PLUMB_ABSENT) {
-          std::string_view c = dc_.Keep(arena_, key);
-          stack.push_back(
-              PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())});
+          stack.push_back(decode_internal::KeepString(dc_, arena_, key));
           stack.push_back(val);
         }
         char sep = At(q);
@@ -1053,8 +1037,8 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
   bool have_type = false;
   const TypeDesc* td = nullptr;  // the root record, once known (null: a type no rule reads)
   PlumbSlot* fields = nullptr;
-  dc.depth = 1;          // the root record is the first level (as in decode.cpp)
-  struct PendingToken {  // a scalar before resourceType, decoded once the type is known
+  dc.depth = 1;            // the root record is the first level (as in decode.cpp)
+  struct PendingToken {    // a scalar before resourceType, decoded once the type is known
     const char* key_data;  // the key's text (a plain aggregate: the array is not
     size_t key_size;       // initialised per CI, only the entries written)
     Tok value;

@@ -474,7 +474,8 @@ TEST_CASE("DecodeCi: borrowing the input's strings (DecodeContext::borrow)") {
     ItemResult r = f.Run(json, token_walk, /*borrow=*/true);
     REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
     auto inside = [&](std::string_view s) {
-      auto at = reinterpret_cast<uintptr_t>(s.data()), from = reinterpret_cast<uintptr_t>(f.borrowed_text.data());
+      auto at = reinterpret_cast<uintptr_t>(s.data()),
+           from = reinterpret_cast<uintptr_t>(f.borrowed_text.data());
       return at >= from && at + s.size() <= from + f.borrowed_text.size();
     };
     CHECK(Str(At(r.root, kRegion)) == "eu-west-1");

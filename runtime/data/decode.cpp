@@ -289,14 +289,11 @@ bool Mismatch(Kind want, const JScalar& v, DecodeContext& dc, PlumbSlot* out) {
   return false;
 }
 
-bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeContext& dc, PlumbSlot* out) {
+bool ConvertScalarOther(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeContext& dc,
+                        PlumbSlot* out) {
   JScalar::T jt = v.t;
   switch (td.kind) {
-    case Kind::kBool:
-      if (jt == JScalar::T::kBool) {
-        SetInt(v.b ? 1 : 0, out, PLUMB_BOOL);
-        return true;
-      }
+    case Kind::kBool:  // a bool token: ConvertScalar
       if (jt == JScalar::T::kString && (IEquals(v.s, "true") || IEquals(v.s, "false"))) {
         SetInt(IEquals(v.s, "true") ? 1 : 0, out, PLUMB_BOOL);
         return true;
@@ -304,11 +301,7 @@ bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeCon
       return Mismatch(td.kind, v, dc, out);
 
     case Kind::kInt: {
-      int64_t i;
-      if (jt == JScalar::T::kInt) {
-        SetInt(v.i, out);
-        return true;
-      }
+      int64_t i;  // an int token: ConvertScalar
       if (jt == JScalar::T::kDouble && DoubleToInt(v.d, &i)) {
         SetInt(i, out);
         return true;
@@ -349,12 +342,7 @@ bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeCon
       }
       return Mismatch(td.kind, v, dc, out);
 
-    case Kind::kString:
-      if (jt == JScalar::T::kString) {
-        std::string_view c = dc.Keep(arena, v.s);
-        *out = PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(c.size()), reinterpret_cast<uint64_t>(c.data())};
-        return true;
-      }
+    case Kind::kString:  // a string token: ConvertScalar
       if (IsNumber(jt)) {
         // configurationStateId: a string in CI 1.2, a number in 1.3.
         char buf[40];

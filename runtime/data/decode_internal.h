@@ -6,7 +6,8 @@
 // conversions of decode.h to one JSON scalar (or reports a container where a
 // scalar kind is declared); it writes *out (PLUMB_ABSENT on failure), adds one
 // warning to dc on failure and returns false then. Strings in a JScalar are
-// borrowed for the call only: what is kept is copied into the Arena.
+// borrowed for the call only: what is kept is copied into the Arena (or, when
+// it lies in DecodeContext::borrow, referenced there).
 #pragma once
 
 #include <cstdint>
@@ -34,8 +35,36 @@ struct JScalar {
 const char* JsonTypeName(JScalar::T t);
 const char* KindName(Kind k);
 
-// Converts `v` to the scalar kind of `td` (kBool ... kCidr).
-bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeContext& dc, PlumbSlot* out);
+// A string slot for `s` as DecodeContext::Keep keeps it (referenced when it
+// lies in dc.borrow, else copied into the arena).
+inline PlumbSlot KeepString(DecodeContext& dc, Arena& arena, std::string_view s) {
+  std::string_view k = dc.Keep(arena, s);
+  return PlumbSlot{PLUMB_STRING, static_cast<uint32_t>(k.size()), reinterpret_cast<uint64_t>(k.data())};
+}
+
+// ConvertScalar for every case but a token of the declared type itself.
+bool ConvertScalarOther(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeContext& dc,
+                        PlumbSlot* out);
+
+// Converts `v` to the scalar kind of `td` (kBool ... kCidr). A string, integer
+// or boolean where that very kind is declared (most values of a CI) is written
+// here, inline in every walk; the conversions are in ConvertScalarOther.
+inline bool ConvertScalar(const JScalar& v, const TypeDesc& td, Arena& arena, DecodeContext& dc,
+                          PlumbSlot* out) {
+  if (td.kind == Kind::kString && v.t == JScalar::T::kString) {
+    *out = KeepString(dc, arena, v.s);
+    return true;
+  }
+  if (td.kind == Kind::kInt && v.t == JScalar::T::kInt) {
+    *out = PlumbSlot{PLUMB_INT, 0, static_cast<uint64_t>(v.i)};
+    return true;
+  }
+  if (td.kind == Kind::kBool && v.t == JScalar::T::kBool) {
+    *out = PlumbSlot{PLUMB_BOOL, 0, v.b ? 1u : 0u};
+    return true;
+  }
+  return ConvertScalarOther(v, td, arena, dc, out);
+}
 
 // "expected <want>, got <json type> [\"snippet\"]" at the current path; *out absent.
 bool Mismatch(Kind want, const JScalar& v, DecodeContext& dc, PlumbSlot* out);

@@ -85,10 +85,7 @@ static char* WriteJsonChars(char* p, std::string_view s) {
     std::memcpy(p, s.data() + run, i - run);
     p += i - run;
   };
-  auto put = [&](std::string_view t) {
-    std::memcpy(p, t.data(), t.size());
-    p += t.size();
-  };
+  auto put = [&](std::string_view t) { p = WriteBytes(p, t); };
 #if defined(__SSE2__)
   // Sixteen bytes at a time first (SSE2 is in every x86-64): most of what is
   // written (ids, ARNs, names, rule names) is plain, and then it is one copy.
@@ -98,8 +95,8 @@ static char* WriteJsonChars(char* p, std::string_view s) {
     const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
     auto special = [&](size_t at) {
       __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
-      return _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, space),
-                                            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, slash))));
+      return _mm_movemask_epi8(_mm_or_si128(
+          _mm_cmplt_epi8(x, space), _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, slash))));
     };
     while (i + 16 <= n && !special(i)) i += 16;
     if (i < n && i + 16 > n && !special(n - 16)) i = n;

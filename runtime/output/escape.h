@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,12 @@ constexpr size_t JsonStringBound(size_t n) { return 6 * n + 2; }
 // room for JsonStringBound(s.size()) bytes, and returns the end. The bulk
 // writers size a whole record once and write it with this.
 char* WriteJsonString(char* p, std::string_view s);
+
+// Copies `t` to `p` as it is and returns the end (the literal parts of a record).
+inline char* WriteBytes(char* p, std::string_view t) {
+  std::memcpy(p, t.data(), t.size());
+  return p + t.size();
+}
 
 // Appends `s` escaped for XML 1.0 character data (attribute = false) or a
 // double-quoted attribute value (attribute = true; also escapes '"', and

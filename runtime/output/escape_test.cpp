@@ -90,7 +90,7 @@ TEST_CASE("AppendJsonString: long texts, escaped a piece at a time, read as one"
   // lead and continuation bytes, controls, quotes), the result must be the
   // one-piece escaping: WriteJsonString over the whole text.
   std::mt19937 rng(7);
-  const unsigned char alphabet[] = {'a', '"', '\\', '\n', 0x01, 0x7F, 0x80, 0x9F, 0xA0, 0xBF,
+  const unsigned char alphabet[] = {'a',  '"',  '\\', '\n', 0x01, 0x7F, 0x80, 0x9F, 0xA0, 0xBF,
                                     0xC2, 0xC3, 0xE0, 0xE6, 0xED, 0xF0, 0xF4, 0xF5, 0xFF};
   for (size_t n : {16383, 16384, 16385, 16386, 16388, 32768, 40000}) {
     for (int round = 0; round < 40; ++round) {
@@ -180,10 +180,11 @@ TEST_CASE("FormatTimestampIso agrees with std::chrono on random instants") {
     year_month_day ymd(day);
     hh_mm_ss<milliseconds> tod(t - day);
     char want[32];
-    std::snprintf(want, sizeof want, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<long long>(tod.hours().count()), static_cast<long long>(tod.minutes().count()),
-                  static_cast<long long>(tod.seconds().count()), static_cast<long long>(tod.subseconds().count()));
+    std::snprintf(
+        want, sizeof want, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<long long>(tod.hours().count()), static_cast<long long>(tod.minutes().count()),
+        static_cast<long long>(tod.seconds().count()), static_cast<long long>(tod.subseconds().count()));
     REQUIRE(FormatTimestampIso(us) == want);
   }
 }

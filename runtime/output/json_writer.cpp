@@ -39,13 +39,12 @@ struct SharedPart : OutputWriter::FormatState {
     timestamp_us = e.ordering_timestamp_us;
     constexpr auto kType = ",\"resourceType\":"sv, kId = ",\"resourceId\":"sv, kAccount = ",\"accountId\":"sv,
                    kRegion = ",\"awsRegion\":"sv;
-    text.resize(kType.size() + kId.size() + kAccount.size() + kRegion.size() + JsonStringBound(resource_type.size()) +
-                JsonStringBound(resource_id.size()) + JsonStringBound(account_id.size()) +
-                JsonStringBound(region.size()));
+    text.resize(kType.size() + kId.size() + kAccount.size() + kRegion.size() +
+                JsonStringBound(resource_type.size()) + JsonStringBound(resource_id.size()) +
+                JsonStringBound(account_id.size()) + JsonStringBound(region.size()));
     char* p = text.data();
     auto field = [&p](std::string_view key, std::string_view value) {
-      std::memcpy(p, key.data(), key.size());
-      p = WriteJsonString(p + key.size(), value);
+      p = WriteJsonString(WriteBytes(p, key), value);
     };
     field(kType, resource_type);
     field(kId, resource_id);
@@ -75,22 +74,20 @@ void AppendEvaluation(std::string& buf, const Evaluation& e, bool with_origin, S
   // The whole record is written into raw memory sized for its worst case
   // (one resize, then cut back): the bulk path, one record per evaluation.
   constexpr auto kRule = "{\"rule\":"sv, kType = ",\"complianceType\":\""sv, kAnn = "\",\"annotation\":"sv,
-                 kTime = ",\"orderingTimestamp\":"sv, kExpl = ",\"explanation\":"sv, kSource = ",\"source\":"sv,
-                 kLocator = ",\"locator\":"sv;
+                 kTime = ",\"orderingTimestamp\":"sv, kExpl = ",\"explanation\":"sv,
+                 kSource = ",\"source\":"sv, kLocator = ",\"locator\":"sv;
   std::string_view compliance = ComplianceName(e.compliance);
   size_t bound = kRule.size() + JsonStringBound(e.rule.size()) + part.text.size() + kType.size() +
                  compliance.size() + kAnn.size() + JsonStringBound(e.annotation.size()) + kTime.size() +
                  part.timestamp.size() + 2;
   if (!e.explanation.empty()) bound += kExpl.size() + JsonStringBound(e.explanation.size());
   if (with_origin)
-    bound += kSource.size() + JsonStringBound(e.source.size()) + kLocator.size() + JsonStringBound(e.locator.size());
+    bound += kSource.size() + JsonStringBound(e.source.size()) + kLocator.size() +
+             JsonStringBound(e.locator.size());
   size_t old = buf.size();
   buf.resize(old + bound);
   char* p = buf.data() + old;
-  auto put = [&p](std::string_view t) {
-    std::memcpy(p, t.data(), t.size());
-    p += t.size();
-  };
+  auto put = [&p](std::string_view t) { p = WriteBytes(p, t); };
   put(kRule);
   p = WriteJsonString(p, e.rule);
   put(part.text);

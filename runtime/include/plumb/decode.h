@@ -156,7 +156,8 @@ struct DecodeContext {
   // copy in `arena`.
   std::string_view Keep(Arena& arena, std::string_view s) const {
     auto at = reinterpret_cast<uintptr_t>(s.data()), from = reinterpret_cast<uintptr_t>(borrow.data());
-    if (!borrow.empty() && at >= from && s.size() <= borrow.size() && at - from <= borrow.size() - s.size()) return s;
+    if (!borrow.empty() && at >= from && s.size() <= borrow.size() && at - from <= borrow.size() - s.size())
+      return s;
     return arena.Copy(s);
   }
 
