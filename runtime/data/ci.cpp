@@ -16,6 +16,7 @@
 // Two walks of the same stage 1 index: TokWalker (the fast path, straight
 // over the token positions) and, when it bails, the on-demand Walker, which
 // alone decides errors. See TokWalker and runtime/data/README.md.
+#include <emmintrin.h>  // SSE2: every x86-64
 #include <array>
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -637,6 +638,107 @@ struct Pending {
 };
 constexpr size_t kMaxPending = 32;
 
+}  // namespace
+
+// ---- learned key order (decision 31) -----------------------------------------
+// The keys of one record type's objects come in the same order CI after CI
+// (one serializer wrote them all), so the token walk predicts each key from
+// the ones seen before: per record type and thread, the keys in the order met
+// (each with the field it names), checked against the document's bytes with
+// two 16- or one 32-byte compares. A hit skips the key scan and the field
+// lookup, and the branches after it predict; a bucket lookup per key
+// (FindReadKey) mispredicted on key lengths and first bytes. A miss (a key
+// absent here, added, reordered) tries the next two entries, then finds the
+// key the usual way and inserts it where it was met. Hits and misses give the
+// same answer: an entry says "exactly these bytes, between quotes, name field
+// i of this record type", which is what FindReadKey says of them; a key with
+// an escape never matches (the pattern has no backslash and ends at a quote).
+struct KeyOrderCache {
+  static constexpr uint32_t kMaxKeys = 64;    // entries per sequence
+  static constexpr size_t kMaxKeyBytes = 46;  // longer keys are looked up every time
+  struct Entry {
+    alignas(16) char pat[48];  // '"' key '"', then zeros
+    uint64_t mask;             // the pattern's bytes: (1 << (size + 2)) - 1
+    int32_t field;             // the sequence's record type: FindReadKey(key)
+    uint8_t size;              // the key's length
+    uint8_t header;            // root sequences: ClassifyHeader(key)
+  };
+  struct Seq {
+    uint32_t n = 0;
+    Entry e[kMaxKeys];
+  };
+  uint64_t table_serial = 0;
+  std::vector<std::unique_ptr<Seq>> records;  // TypeId -> its objects' keys (record walks)
+  std::vector<std::unique_ptr<Seq>> roots;    // TypeId -> root keys after resourceType
+  Seq header;                                 // root keys up to resourceType
+  Seq unread;                                 // root keys after it, types no rule reads
+
+  // The cache of `s` for table `t`, emptied when `t` is not the table it learned.
+  static KeyOrderCache& For(JsonScratch& s, const TypeTable& t) {
+    if (!s.key_order) s.key_order = std::make_shared<KeyOrderCache>();
+    KeyOrderCache& k = *s.key_order;
+    if (k.table_serial != t.serial || t.serial == 0) {
+      k.records.clear();
+      k.roots.clear();
+      k.records.resize(t.types.size());
+      k.roots.resize(t.types.size());
+      k.header.n = k.unread.n = 0;
+      k.table_serial = t.serial;
+    }
+    return k;
+  }
+  static Seq& Of(std::vector<std::unique_ptr<Seq>>& v, size_t id) {
+    if (!v[id]) v[id] = std::make_unique<Seq>();
+    return *v[id];
+  }
+
+  // Does the key token at `at` (its opening quote) match `e`? Reads up to 48
+  // bytes from `at`: a token of a document padded as simdjson requires (64).
+  static bool Match(const uint8_t* at, const Entry& e) {
+#if defined(__AVX2__)
+    __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.pat));
+    uint64_t m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)));
+#else
+    auto half = [&](int k) {
+      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16 * k));
+      __m128i b = _mm_load_si128(reinterpret_cast<const __m128i*>(e.pat + 16 * k));
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b))));
+    };
+    uint64_t m = half(0) | half(1) << 16;
+#endif
+    if (e.size + 2 > 32) {
+      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 32));
+      __m128i b = _mm_load_si128(reinterpret_cast<const __m128i*>(e.pat + 32));
+      m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)))) << 32;
+    }
+    return (m & e.mask) == e.mask;
+  }
+
+  // Key `key` met at position *cursor of `s`: inserted there (overwritten
+  // when `s` is full, so a stream of ever new keys costs no shifting).
+  static void Learn(Seq& s, uint32_t* cursor, std::string_view key, int32_t field, uint8_t header) {
+    uint32_t c = *cursor;
+    if (key.size() > kMaxKeyBytes || c >= kMaxKeys) return;
+    if (s.n < kMaxKeys) {
+      std::memmove(&s.e[c + 1], &s.e[c], (s.n - c) * sizeof(Entry));
+      ++s.n;
+    }
+    Entry& e = s.e[c];
+    std::memset(e.pat, 0, sizeof e.pat);
+    e.pat[0] = '"';
+    std::memcpy(e.pat + 1, key.data(), key.size());
+    e.pat[key.size() + 1] = '"';
+    e.mask = (uint64_t{1} << (key.size() + 2)) - 1;
+    e.field = field;
+    e.size = static_cast<uint8_t>(key.size());
+    e.header = header;
+    *cursor = c + 1;
+  }
+};
+
+namespace {
+
 // ---- the fast path: a walk over stage 1's token index ------------------------
 // DecodeCi first tries this walker, which reads the document's structural
 // index (the positions stage 1 found: brackets, colons, commas and the first
@@ -653,10 +755,34 @@ constexpr size_t kMaxPending = 32;
 // ci_test.cpp checks the two against each other on generated and hostile CIs.
 class TokWalker {
  public:
-  TokWalker(const TypeTable& t, Arena& arena, DecodeContext& dc, const uint8_t* base, const uint32_t* end)
-      : t_(t), arena_(arena), dc_(dc), base_(base), end_(end) {}
+  TokWalker(const TypeTable& t, Arena& arena, DecodeContext& dc, KeyOrderCache& keys, const uint8_t* base,
+            const uint32_t* end)
+      : t_(t), arena_(arena), dc_(dc), keys_(keys), base_(base), end_(end) {}
 
   using Tok = const uint32_t*;  // a position in the structural index
+  using KeySeq = KeyOrderCache::Seq;
+
+  KeyOrderCache& keys() { return keys_; }
+
+  // The key token at `q` (a member's; q + 1 < end) from the learned order
+  // `s`, trying entries *cursor to *cursor + 2: the entry it matches (and
+  // *cursor past it), or null.
+  const KeyOrderCache::Entry* Predict(const KeySeq& s, Tok q, uint32_t* cursor) const {
+    const uint8_t* at = base_ + *q;
+    uint32_t last = std::min(s.n, *cursor + 3);
+    for (uint32_t c = *cursor; c < last; ++c) {
+      const KeyOrderCache::Entry& e = s.e[c];
+      // The closing quote before the next token: the match stays in the text.
+      if (KeyOrderCache::Match(at, e) && *q + e.size + 1 < q[1]) {
+        *cursor = c + 1;
+        return &e;
+      }
+    }
+    return nullptr;
+  }
+  std::string_view KeyAt(Tok q, const KeyOrderCache::Entry& e) const {
+    return {reinterpret_cast<const char*>(base_ + *q + 1), e.size};
+  }
 
   char At(Tok p) const { return static_cast<char>(base_[*p]); }
 
@@ -729,10 +855,21 @@ class TokWalker {
       *next = q + 1;
       return true;
     }
+    KeySeq& order = KeyOrderCache::Of(keys_.records, static_cast<size_t>(&td - t_.types.data()));
+    uint32_t cursor = 0;
     for (;;) {
+      if (q + 2 >= end_) return false;
       std::string_view key;
-      if (q + 2 >= end_ || !Key(q, &key) || At(q + 1) != ':' || !Field(td, key, q + 2, fields, &q))
-        return false;
+      int32_t i;
+      if (const KeyOrderCache::Entry* e = Predict(order, q, &cursor)) {
+        key = KeyAt(q, *e);
+        i = e->field;
+      } else {
+        if (!Key(q, &key)) return false;
+        i = td.FindReadKey(key);
+        KeyOrderCache::Learn(order, &cursor, key, i, 0);
+      }
+      if (At(q + 1) != ':' || !FieldAt(td, i, key, q + 2, fields, &q)) return false;
       if (q >= end_) return false;
       char sep = At(q);
       if (sep == '}') {
@@ -747,7 +884,10 @@ class TokWalker {
   // Member `key` (value at `v`) of a record laid out as `td`: decoded into its
   // slot when rules read it, else stepped over (the projection).
   bool Field(const TypeDesc& td, std::string_view key, Tok v, PlumbSlot* fields, Tok* next) {
-    int32_t i = td.FindReadKey(key);
+    return FieldAt(td, td.FindReadKey(key), key, v, fields, next);
+  }
+  // Field with the key's field index `i` known (FindReadKey's answer).
+  bool FieldAt(const TypeDesc& td, int32_t i, std::string_view key, Tok v, PlumbSlot* fields, Tok* next) {
     if (i < 0) return SkipValue(v, next);
     dc_.PushPath({key, -1});
     bool ok = Typed(v, td.fields[static_cast<size_t>(i)].type, &fields[i], next);
@@ -872,7 +1012,7 @@ class TokWalker {
     const uint8_t* base;
     Tok first, end;
     if (!Tokens(d, &base, &first, &end)) return false;
-    TokWalker inner(t_, arena_, dc_, base, end);
+    TokWalker inner(t_, arena_, dc_, keys_, base, end);
     int path_len = dc_.path_len, depth = dc_.depth;
     ++dc_.string_level;
     Tok next = first;
@@ -1015,6 +1155,7 @@ class TokWalker {
   const TypeTable& t_;
   Arena& arena_;
   DecodeContext& dc_;
+  KeyOrderCache& keys_;
   const uint8_t* base_;
   Tok end_;
 };
@@ -1031,7 +1172,7 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
   const uint8_t* base;
   Tok first, end;
   if (!TokWalker::Tokens(doc, &base, &first, &end)) return false;
-  TokWalker w(t, arena, dc, base, end);
+  TokWalker w(t, arena, dc, KeyOrderCache::For(*dc.scratch, t), base, end);
   if (w.At(first) != '{') return false;
   CiHeader& h = r->header;
   bool have_type = false;
@@ -1045,24 +1186,35 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
   };
   PendingToken pending[kMaxPending];
   size_t npending = 0;
-  // A root member: decoded when rules read it, else stepped over (also every
-  // member of a type no rule reads).
-  auto member = [&](std::string_view key, Tok v, Tok* next) {
-    return td ? w.Field(*td, key, v, fields, next) : w.SkipValue(v, next);
-  };
+  // The root's keys are predicted as a record's are (KeyOrderCache): up to
+  // resourceType from the header order, then from the root type's own.
+  TokWalker::KeySeq* order = &w.keys().header;
+  uint32_t cursor = 0;
   Tok q = first + 1;
   if (q >= end) return false;
   if (w.At(q) != '}') {
     for (;;) {
+      if (q + 2 >= end) return false;
       std::string_view key;
-      if (q + 2 >= end || !w.Key(q, &key) || w.At(q + 1) != ':') return false;
+      HeaderKey hk;
+      int32_t fi;  // td's field (FindReadKey), when td is known
+      if (const KeyOrderCache::Entry* e = w.Predict(*order, q, &cursor)) {
+        key = w.KeyAt(q, *e);
+        hk = static_cast<HeaderKey>(e->header);
+        fi = e->field;
+      } else {
+        if (!w.Key(q, &key)) return false;
+        hk = ClassifyHeader(key);
+        fi = td ? td->FindReadKey(key) : -1;
+        KeyOrderCache::Learn(*order, &cursor, key, fi, static_cast<uint8_t>(hk));
+      }
+      if (w.At(q + 1) != ':') return false;
       Tok v = q + 2, next;
-      HeaderKey hk = ClassifyHeader(key);
       char c = w.At(v);
       bool container = c == '{' || c == '[';
       if (container && !have_type) return false;
       if (container || (hk == HeaderKey::kNone && have_type)) {
-        if (!member(key, v, &next)) return false;
+        if (!(td ? w.FieldAt(*td, fi, key, v, fields, &next) : w.SkipValue(v, &next))) return false;
       } else {
         JScalar j;
         if (!w.Scalar(v, &j)) return false;
@@ -1075,13 +1227,17 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
                 have_type = true;
                 h.resource_type = j.s;
                 TypeId type = roots.Find(h.resource_type, &r->type_data);
+                order = &w.keys().unread;  // the rest of the root: its own order
+                cursor = 0;
                 if (type != kNoType) {
                   if (t[type].kind != Kind::kRecord) return false;
                   td = &t[type];
+                  order = &KeyOrderCache::Of(w.keys().roots, static_cast<size_t>(type));
                   fields = decode_internal::AllocSlots(arena, td->fields.size());
                   Tok unused;
                   for (size_t i = 0; i < npending; ++i)
-                    if (!member({pending[i].key_data, pending[i].key_size}, pending[i].value, &unused))
+                    if (!w.Field(*td, {pending[i].key_data, pending[i].key_size}, pending[i].value, fields,
+                                 &unused))
                       return false;
                 }
               }
@@ -1092,7 +1248,8 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
             break;
         }
         if (td) {
-          if (!member(key, v, &next)) return false;
+          if (hk == HeaderKey::kResourceType) fi = td->FindReadKey(key);  // td was not known above
+          if (!w.FieldAt(*td, fi, key, v, fields, &next)) return false;
         } else if (!have_type) {
           if (npending == kMaxPending) return false;
           pending[npending++] = {key.data(), key.size(), v};

@@ -462,6 +462,139 @@ TEST_CASE("DecodeCi: the token walk and the on-demand walk agree, on good and br
   }
 }
 
+// The token walk predicts keys from the order it met them in earlier objects
+// of the same record type (ci.cpp, KeyOrderCache). A predicted key must give
+// exactly what looking it up gives, whatever order, subset, misspelling or
+// escaping the next object uses; the cache outlives the CI (it lives in the
+// JsonScratch), so these run many CIs through one fixture.
+TEST_CASE("DecodeCi: the learned key order gives what a key lookup gives") {
+  CiFixture f;
+  uint64_t rng = 0x9e3779b97f4a7c15ull;
+  auto next = [&](uint64_t n) {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng % n;
+  };
+  // Keys of an ip permission: the schema's, near misses (prefixes, a longer
+  // key starting with a read one, a case change) and an escaped spelling of
+  // fromPort (the on-demand walk unescapes it; the token walk must bail).
+  const std::vector<std::string> keys = {
+      "ipProtocol", "fromPort",         "toPort",
+      "ipRanges",   "ipv4Ranges",       "userIdGroupPairs",
+      "from",       "fromPortX",        "FromPort",
+      "toPor",      R"(from\u0050ort)", "aVeryLongKeyThatNoSchemaHasAndThatRunsPastFortyEightBytesOfText"};
+  for (int ci = 0; ci < 400; ++ci) {
+    std::string perms;
+    std::vector<int64_t> from_ports;  // expected fromPort of each item (-1: absent)
+    size_t items = 1 + next(3);
+    for (size_t it = 0; it < items; ++it) {
+      // Mostly the same order (as AWS writes), sometimes shuffled or thinned.
+      std::vector<std::string> ks = keys;
+      if (next(4) == 0)
+        for (size_t i = ks.size(); i > 1; --i) std::swap(ks[i - 1], ks[next(i)]);
+      std::string obj;
+      int64_t fp = -1;
+      bool have_from = false;
+      for (const std::string& k : ks) {
+        if (next(3) == 0) continue;
+        bool is_from = k == "fromPort" || k == R"(from\u0050ort)";
+        if (is_from && have_from) continue;  // no duplicate keys here
+        int64_t v = static_cast<int64_t>(next(65536));
+        std::string val = k == "ipRanges"     ? R"(["10.0.0.0/8"])"
+                          : k == "ipv4Ranges" ? R"([{"cidrIp": "0.0.0.0/0", "description": "x"}])"
+                          : k == "ipProtocol" ? R"("tcp")"
+                                              : std::to_string(v);
+        if (!obj.empty()) obj += ", ";
+        obj += "\"" + k + "\": " + val;
+        if (is_from) {
+          have_from = true;
+          fp = v;
+        }
+      }
+      if (!perms.empty()) perms += ", ";
+      perms += "{" + obj + "}";
+      from_ports.push_back(fp);
+    }
+    std::string json = fmt::format(
+        R"({{"version": "1.3", "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-{}", "configuration": {{"groupId": "sg-{}", "ipPermissions": [{}]}}}})",
+        ci, ci, perms);
+    CheckSameWalks(f, json);
+    ItemResult r = f.Run(json);
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    const PlumbSlot& list = At(At(r.root, kConfiguration), 3);
+    REQUIRE(list.len == items);
+    for (size_t it = 0; it < items; ++it) {
+      const PlumbSlot& port = At(At(list, it), 1);
+      if (from_ports[it] < 0) {
+        CHECK(port.tag == PLUMB_ABSENT);
+      } else {
+        CHECK(Int(port) == from_ports[it]);
+      }
+    }
+  }
+  // More keys than a learned order holds (64): the ones beyond are looked up.
+  for (int round = 0; round < 3; ++round) {
+    std::string cfg;
+    for (int i = 0; i < 90; ++i) cfg += fmt::format(R"("unread{}": {}, )", (i * (round + 7)) % 90, i);
+    std::string json = fmt::format(
+        R"({{"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {{{}"groupId": "g{}", "vpcId": "v{}"}}}})",
+        cfg, round, round);
+    CheckSameWalks(f, json);
+    ItemResult r = f.Run(json);
+    REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+    CHECK(Str(At(At(r.root, kConfiguration), 0)) == fmt::format("g{}", round));
+    CHECK(Str(At(At(r.root, kConfiguration), 5)) == fmt::format("v{}", round));
+  }
+}
+
+TEST_CASE("DecodeCi: the learned key order belongs to one TypeTable") {
+  // Two tables with the same type name and different layouts, used in turn
+  // by one thread's scratch: each must get its own field positions; so must
+  // a table made again after another was destroyed.
+  auto make = [](bool swapped, const std::string& long_name) {
+    auto t = std::make_unique<TypeTable>();
+    TypeDesc str;
+    str.kind = Kind::kString;
+    TypeId s = t->Add(str);
+    TypeDesc cfg;
+    cfg.kind = Kind::kRecord;
+    cfg.name = "Cfg";
+    cfg.fields = {F(swapped ? "vpcId" : "groupId", s), F(swapped ? "groupId" : "vpcId", s), F(long_name, s)};
+    TypeId c = t->Add(cfg);
+    TypeDesc root;
+    root.kind = Kind::kRecord;
+    root.name = "AWS::EC2::SecurityGroup";
+    root.fields = {F("resourceType", s, {}, true, true), F("resourceId", s, {}, true, true),
+                   F("configuration", c)};
+    t->Add(root);
+    t->Finalize();
+    return t;
+  };
+  // Field names around the longest key a learned order keeps (46 bytes).
+  std::string k46(46, 'k'), k47(47, 'k');
+  CiFixture f;
+  for (int round = 0; round < 6; ++round) {
+    bool swapped = round % 2 == 1;
+    const std::string& long_name = round % 3 == 0 ? k46 : k47;
+    auto t = make(swapped, long_name);
+    CiTypeMap roots;
+    roots.Set("AWS::EC2::SecurityGroup", 2);
+    for (int ci = 0; ci < 3; ++ci) {
+      std::string json = fmt::format(
+          R"({{"resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1", "configuration": {{"groupId": "g", "vpcId": "v", "{}": "l{}", "{}": "x"}}}})",
+          long_name, ci, long_name == k46 ? k47 : k46);
+      simdjson::padded_string text(json);
+      DecodeContext dc;
+      dc.scratch = &f.scratch;
+      ItemResult r = DecodeCi(std::string_view(text.data(), text.size()), *t, roots, f.arena, dc);
+      REQUIRE_MESSAGE(r.status == ItemStatus::kOk, r.message);
+      const PlumbSlot& cfg = At(r.root, 2);
+      CHECK(Str(At(cfg, 0)) == (swapped ? "v" : "g"));
+      CHECK(Str(At(cfg, 1)) == (swapped ? "g" : "v"));
+      CHECK(Str(At(cfg, 2)) == fmt::format("l{}", ci));
+    }
+  }
+}
+
 TEST_CASE("DecodeCi: borrowing the input's strings (DecodeContext::borrow)") {
   // Plain strings and map keys are referenced in the input; escaped strings,
   // JSON held in strings and converted values are copies; both walks give

@@ -6,6 +6,7 @@
 // steady-state parsing does not allocate.
 #include "plumb/decode.h"
 
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -744,6 +745,11 @@ void DecodeContext::Warn(std::string_view what) {
   msg += ": ";
   msg.append(what.data(), what.size());
   warnings->Add(std::move(msg));
+}
+
+uint64_t NextTypeTableSerial() {
+  static std::atomic<uint64_t> next{0};
+  return ++next;
 }
 
 JsonScratch& JsonScratch::ForThisThread() {

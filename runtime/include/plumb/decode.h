@@ -86,6 +86,8 @@ struct DecodeWarnings {
 // element dies with its parser's next parse, and a string inside a string must
 // not clobber the outer document while it is still being walked). Create one
 // per worker thread; never share. Cheap to keep, expensive to create per item.
+struct KeyOrderCache;  // ci.cpp
+
 struct JsonScratch {
   static constexpr int kMaxStringLevels = 8;  // JSON in a string in a string ...
 
@@ -102,6 +104,9 @@ struct JsonScratch {
   std::unique_ptr<simdjson::ondemand::parser> od_levels[kMaxStringLevels];
   // simdjson's string unescaping for DecodeCi's token walk (created lazily).
   std::unique_ptr<simdjson::internal::dom_parser_implementation> unescaper;
+  // DecodeCi's learned key order per record type (ci.cpp, decision 31):
+  // created on first use, reset when a different TypeTable is decoded.
+  std::shared_ptr<KeyOrderCache> key_order;
 
   simdjson::dom::parser& Level(int i) {
     if (!levels[i]) levels[i] = std::make_unique<simdjson::dom::parser>();

@@ -98,8 +98,16 @@ struct TypeDesc {
   KeyBuckets read_by_length;
 };
 
+// A number no other finalized TypeTable of this process has had (defined in
+// the runtime library, so tables finalized in different shared objects never
+// share one). Caches kept across calls key on it (ci.cpp's learned key order).
+uint64_t NextTypeTableSerial();
+
 struct TypeTable {
   std::vector<TypeDesc> types;
+  // Set by Finalize(): identifies this table's contents for per-thread caches
+  // (0: not finalized). Never reused in the process.
+  uint64_t serial = 0;
 
   TypeId Add(TypeDesc t) {
     types.push_back(std::move(t));
@@ -109,6 +117,7 @@ struct TypeTable {
   TypeDesc& operator[](TypeId id) { return types[static_cast<size_t>(id)]; }
 
   void Finalize() {
+    serial = NextTypeTableSerial();
     for (auto& t : types) {
       t.key_index.clear();
       t.from_scalar_index = -1;
