@@ -12,11 +12,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "builtins/internal.h"
 #include "decode_internal.h"
 #include "plumb/builtins.h"
 #include "plumb/context.h"
+#include "plumb/format.h"
 
 namespace plumb::rt {
 namespace decode_internal {
@@ -155,14 +157,7 @@ std::string Snippet(std::string_view s) {
   return out;
 }
 
-// The scratch PlumbCtx handed to builtins.h parsers: they only use the arena.
-PlumbCtx MakeCtx(Arena& arena, JsonScratch* scratch) {
-  PlumbCtx c;
-  c.arena = &arena;
-  c.json = scratch;
-  return c;
-}
-
+// A string slot viewing `s` (for the builtins.h parsers, which copy what they keep).
 PlumbSlot StringSlot(std::string_view s) {
   PlumbSlot p{};
   p.tag = PLUMB_STRING;
@@ -363,23 +358,31 @@ bool ConvertScalarOther(const JScalar& v, const TypeDesc& td, Arena& arena, Deco
     case Kind::kIp:
     case Kind::kCidr: {
       if (jt == JScalar::T::kString) {
-        PlumbSlot in = StringSlot(v.s);  // parsers copy what they keep
-        PlumbCtx ctx = MakeCtx(arena, dc.scratch);
+        // The parsers the builtins use (format.h), called directly: security
+        // groups carry a dozen CIDRs, every CI a timestamp or more.
         switch (td.kind) {
           case Kind::kTimestamp:
-            plumb_parse_timestamp(&in, out);
+            if (std::optional<int64_t> us = ParseTimestamp(v.s)) {
+              SetInt(*us, out, PLUMB_TIMESTAMP);
+              return true;
+            }
             break;
-          case Kind::kDuration:
+          case Kind::kDuration: {
+            PlumbSlot in = StringSlot(v.s);
             plumb_parse_duration(&in, out);
+            if (out->tag != PLUMB_ABSENT) return true;
             break;
-          case Kind::kIp:
-            plumb_parse_ip(&ctx, &in, out);
-            break;
+          }
           default:
-            plumb_parse_cidr(&ctx, &in, out);
+            if (std::optional<PlumbNet> n = td.kind == Kind::kIp ? ParseIp(v.s) : ParseCidr(v.s)) {
+              auto* net = static_cast<PlumbNet*>(arena.Alloc(sizeof(PlumbNet), 8));
+              *net = *n;
+              *out =
+                  PlumbSlot{td.kind == Kind::kIp ? PLUMB_IP : PLUMB_CIDR, 0, reinterpret_cast<uint64_t>(net)};
+              return true;
+            }
             break;
         }
-        if (out->tag != PLUMB_ABSENT) return true;
         return Mismatch(td.kind, v, dc, out);
       }
       if (td.kind == Kind::kTimestamp && IsNumber(jt)) {

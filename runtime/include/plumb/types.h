@@ -61,6 +61,7 @@ struct TypeDesc {
   // Built by TypeTable::Finalize(): JSON key (canonical or alias) -> index.
   std::unordered_map<std::string_view, int32_t> key_index;
   int32_t from_scalar_index = -1;
+  std::vector<int32_t> required;  // indices of the required fields, in order
 
   // Keys bucketed by length: a bucket per length, (key, field index) pairs.
   using KeyBuckets = std::vector<std::vector<std::pair<std::string_view, int32_t>>>;
@@ -121,7 +122,9 @@ struct TypeTable {
     for (auto& t : types) {
       t.key_index.clear();
       t.from_scalar_index = -1;
+      t.required.clear();
       for (size_t i = 0; i < t.fields.size(); ++i) {
+        if (t.fields[i].required) t.required.push_back(static_cast<int32_t>(i));
         t.key_index.emplace(t.fields[i].name, static_cast<int32_t>(i));
         for (auto& a : t.fields[i].aliases) t.key_index.emplace(a, static_cast<int32_t>(i));
         if (!t.from_scalar.empty() && t.fields[i].name == t.from_scalar)
