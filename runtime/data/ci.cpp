@@ -648,7 +648,7 @@ constexpr size_t kMaxPending = 32;
 // i of this record type", which is what FindReadKey says of them; a key with
 // an escape never matches (the pattern has no backslash and ends at a quote).
 struct KeyOrderCache {
-  static constexpr uint32_t kMaxKeys = 64;    // entries per sequence
+  static constexpr uint32_t kMaxKeys = 64;    // entries per sequence, at most
   static constexpr size_t kMaxKeyBytes = 46;  // longer keys are looked up every time
   struct Entry {
     alignas(16) char pat[48];  // '"' key '"', then zeros
@@ -657,9 +657,13 @@ struct KeyOrderCache {
     uint8_t size;              // the key's length
     uint8_t header;            // root sequences: ClassifyHeader(key)
   };
+  // Room for the keys a record type's objects have: its fields and a few
+  // others (bounded by kMaxKeys), so the cache grows with the types walked.
   struct Seq {
-    uint32_t n = 0;
-    Entry e[kMaxKeys];
+    explicit Seq(size_t room = kMaxKeys)
+        : cap(static_cast<uint32_t>(std::min<size_t>(room, kMaxKeys))), e(new Entry[cap]) {}
+    uint32_t n = 0, cap;
+    std::unique_ptr<Entry[]> e;
   };
   uint64_t table_serial = 0;
   std::vector<std::unique_ptr<Seq>> records;  // TypeId -> its objects' keys (record walks)
@@ -681,8 +685,8 @@ struct KeyOrderCache {
     }
     return k;
   }
-  static Seq& Of(std::vector<std::unique_ptr<Seq>>& v, size_t id) {
-    if (!v[id]) v[id] = std::make_unique<Seq>();
+  static Seq& Of(std::vector<std::unique_ptr<Seq>>& v, size_t id, size_t fields) {
+    if (!v[id]) v[id] = std::make_unique<Seq>(fields + 16);
     return *v[id];
   }
 
@@ -713,8 +717,8 @@ struct KeyOrderCache {
   // when `s` is full, so a stream of ever new keys costs no shifting).
   static void Learn(Seq& s, uint32_t* cursor, std::string_view key, int32_t field, uint8_t header) {
     uint32_t c = *cursor;
-    if (key.size() > kMaxKeyBytes || c >= kMaxKeys) return;
-    if (s.n < kMaxKeys) {
+    if (key.size() > kMaxKeyBytes || c >= s.cap) return;
+    if (s.n < s.cap) {
       std::memmove(&s.e[c + 1], &s.e[c], (s.n - c) * sizeof(Entry));
       ++s.n;
     }
@@ -849,7 +853,8 @@ class TokWalker {
       *next = q + 1;
       return true;
     }
-    KeySeq& order = KeyOrderCache::Of(keys_.records, static_cast<size_t>(&td - t_.types.data()));
+    KeySeq& order =
+        KeyOrderCache::Of(keys_.records, static_cast<size_t>(&td - t_.types.data()), td.fields.size());
     uint32_t cursor = 0;
     for (;;) {
       if (q + 2 >= end_) return false;
@@ -1233,7 +1238,8 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
                 if (type != kNoType) {
                   if (t[type].kind != Kind::kRecord) return false;
                   td = &t[type];
-                  order = &KeyOrderCache::Of(w.keys().roots, static_cast<size_t>(type));
+                  order =
+                      &KeyOrderCache::Of(w.keys().roots, static_cast<size_t>(type), KeyOrderCache::kMaxKeys);
                   fields = decode_internal::AllocSlots(arena, td->fields.size());
                   Tok unused;
                   for (size_t i = 0; i < npending; ++i)
