@@ -348,7 +348,7 @@ def run(args, plumb, rss_counts, workdir):
                    "| - | %.3f | %.0f MB |" % (t, w, cpu, fmt_rate(ncis / w), mb / w, (ncis / w) / fl_cps,
                                               cpu * 1e5 / max(ncis, 1), r["rss"] / 1024))
     out.append("\nvs the floor that maps the file too (both read the same way): plumb --threads 1 "
-               "%.2fx, excluding the compile %.2fx; ahead-of-time pack %.2fx\n" % (
+               "%.2fx, excluding the compile %.2fx; ahead-of-time pack %.2fx" % (
                    floor_map["seconds"] / results[1]["wall"],
                    floor_map["seconds"] / max(results[1]["wall"] - compile_run, 1e-9),
                    floor_map["seconds"] / results["aot1"]["wall"]))
