@@ -762,6 +762,32 @@ class TokWalker {
 
   KeyOrderCache& keys() { return keys_; }
 
+  // A member's key as the walk uses it: the field it names in the record
+  // type (-1: none, or a type no rule reads) and, at the root, its header role.
+  struct MemberKey {
+    std::string_view key;
+    int32_t field;
+    HeaderKey header;
+  };
+  // The member key at `q` (q + 2 < end): predicted from `order` (the learned
+  // order of `td`'s objects, or of the root), else scanned, looked up in `td`
+  // (null: -1), classified when `root`, and learned at *cursor. False when
+  // the token is not a plain string key (the walk bails).
+  [[gnu::always_inline]] bool KeyOf(KeySeq& order, uint32_t* cursor, const TypeDesc* td, bool root, Tok q,
+                                    MemberKey* k) {
+    if (const KeyOrderCache::Entry* e = Predict(order, q, cursor)) {
+      *k = {{reinterpret_cast<const char*>(base_ + *q + 1), e->size},
+            e->field,
+            static_cast<HeaderKey>(e->header)};
+      return true;
+    }
+    std::string_view key;
+    if (!Key(q, &key)) return false;
+    *k = {key, td ? td->FindReadKey(key) : -1, root ? ClassifyHeader(key) : HeaderKey::kNone};
+    KeyOrderCache::Learn(order, cursor, key, k->field, static_cast<uint8_t>(k->header));
+    return true;
+  }
+
   // The key token at `q` (a member's; q + 1 < end) from the learned order
   // `s`, trying entries *cursor to *cursor + 2: the entry it matches (and
   // *cursor past it), or null.
@@ -777,9 +803,6 @@ class TokWalker {
       }
     }
     return nullptr;
-  }
-  std::string_view KeyAt(Tok q, const KeyOrderCache::Entry& e) const {
-    return {reinterpret_cast<const char*>(base_ + *q + 1), e.size};
   }
 
   char At(Tok p) const { return static_cast<char>(base_[*p]); }
@@ -857,18 +880,10 @@ class TokWalker {
         KeyOrderCache::Of(keys_.records, static_cast<size_t>(&td - t_.types.data()), td.fields.size());
     uint32_t cursor = 0;
     for (;;) {
-      if (q + 2 >= end_) return false;
-      std::string_view key;
-      int32_t i;
-      if (const KeyOrderCache::Entry* e = Predict(order, q, &cursor)) {
-        key = KeyAt(q, *e);
-        i = e->field;
-      } else {
-        if (!Key(q, &key)) return false;
-        i = td.FindReadKey(key);
-        KeyOrderCache::Learn(order, &cursor, key, i, 0);
-      }
-      if (At(q + 1) != ':' || !FieldAt(td, i, key, q + 2, fields, &q)) return false;
+      MemberKey k;
+      if (q + 2 >= end_ || !KeyOf(order, &cursor, &td, false, q, &k) || At(q + 1) != ':' ||
+          !FieldAt(td, k.field, k.key, q + 2, fields, &q))
+        return false;
       if (q >= end_) return false;
       char sep = At(q);
       if (sep == '}') {
@@ -1200,32 +1215,19 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
   if (q >= end) return false;
   if (w.At(q) != '}') {
     for (;;) {
-      if (q + 2 >= end) return false;
-      std::string_view key;
-      HeaderKey hk;
-      int32_t fi;  // td's field (FindReadKey), when td is known
-      if (const KeyOrderCache::Entry* e = w.Predict(*order, q, &cursor)) {
-        key = w.KeyAt(q, *e);
-        hk = static_cast<HeaderKey>(e->header);
-        fi = e->field;
-      } else {
-        if (!w.Key(q, &key)) return false;
-        hk = ClassifyHeader(key);
-        fi = td ? td->FindReadKey(key) : -1;
-        KeyOrderCache::Learn(*order, &cursor, key, fi, static_cast<uint8_t>(hk));
-      }
-      if (w.At(q + 1) != ':') return false;
+      TokWalker::MemberKey k;  // k.field: td's field, when td is known
+      if (q + 2 >= end || !w.KeyOf(*order, &cursor, td, true, q, &k) || w.At(q + 1) != ':') return false;
       Tok v = q + 2, next;
       char c = w.At(v);
       bool container = c == '{' || c == '[';
       if (container && !have_type) return false;
-      if (container || (hk == HeaderKey::kNone && have_type)) {
-        if (!(td ? w.FieldAt(*td, fi, key, v, fields, &next) : w.SkipValue(v, &next))) return false;
+      if (container || (k.header == HeaderKey::kNone && have_type)) {
+        if (!(td ? w.FieldAt(*td, k.field, k.key, v, fields, &next) : w.SkipValue(v, &next))) return false;
       } else {
         JScalar j;
         if (!w.Scalar(v, &j)) return false;
         next = v + 1;
-        switch (hk) {
+        switch (k.header) {
           case HeaderKey::kResourceType:
             if (j.t == JScalar::T::kString) {
               if (have_type && j.s != h.resource_type) return false;  // Walker's error
@@ -1251,15 +1253,16 @@ bool TokDecodeCi(od::document& doc, const TypeTable& t, const CiTypeMap& roots, 
             }
             break;
           default:
-            SetHeader(h, hk, j);
+            SetHeader(h, k.header, j);
             break;
         }
         if (td) {
-          if (hk == HeaderKey::kResourceType) fi = td->FindReadKey(key);  // td was not known above
-          if (!w.FieldAt(*td, fi, key, v, fields, &next)) return false;
+          if (k.header == HeaderKey::kResourceType)
+            k.field = td->FindReadKey(k.key);  // td was not known above
+          if (!w.FieldAt(*td, k.field, k.key, v, fields, &next)) return false;
         } else if (!have_type) {
           if (npending == kMaxPending) return false;
-          pending[npending++] = {key.data(), key.size(), v};
+          pending[npending++] = {k.key.data(), k.key.size(), v};
         }
       }
       if (next >= end) return false;

@@ -16,8 +16,6 @@
 
 #include "builtins/internal.h"
 #include "decode_internal.h"
-#include "plumb/builtins.h"
-#include "plumb/context.h"
 #include "plumb/format.h"
 
 namespace plumb::rt {
@@ -155,15 +153,6 @@ std::string Snippet(std::string_view s) {
   if (n < s.size()) out += "...";
   out += '"';
   return out;
-}
-
-// A string slot viewing `s` (for the builtins.h parsers, which copy what they keep).
-PlumbSlot StringSlot(std::string_view s) {
-  PlumbSlot p{};
-  p.tag = PLUMB_STRING;
-  p.len = static_cast<uint32_t>(s.size());
-  p.bits = reinterpret_cast<uint64_t>(s.data());
-  return p;
 }
 
 using decode_internal::JScalar;
@@ -363,16 +352,16 @@ bool ConvertScalarOther(const JScalar& v, const TypeDesc& td, Arena& arena, Deco
         switch (td.kind) {
           case Kind::kTimestamp:
             if (std::optional<int64_t> us = ParseTimestamp(v.s)) {
-              SetInt(*us, out, PLUMB_TIMESTAMP);
+              *out = MakeTimestamp(*us);
               return true;
             }
             break;
-          case Kind::kDuration: {
-            PlumbSlot in = StringSlot(v.s);
-            plumb_parse_duration(&in, out);
-            if (out->tag != PLUMB_ABSENT) return true;
+          case Kind::kDuration:
+            if (std::optional<int64_t> us = ParseDuration(v.s)) {
+              *out = MakeDuration(*us);
+              return true;
+            }
             break;
-          }
           default:
             if (std::optional<PlumbNet> n = td.kind == Kind::kIp ? ParseIp(v.s) : ParseCidr(v.s)) {
               auto* net = static_cast<PlumbNet*>(arena.Alloc(sizeof(PlumbNet), 8));
