@@ -56,7 +56,7 @@ options:
   -f, --format FORMAT     output of the evaluation (as for plumb run)
   -o, --output FILE       write results to FILE
   --now TIMESTAMP         fix now() (ISO 8601)
-  -j, --threads N         worker threads
+  -j, --threads N         threads that read and evaluate
 
 exit status: without --input 0 (the report was printed); with --input as plumb
 run: 0 all compliant, 1 something non-compliant; 2 usage, template or compile

@@ -45,7 +45,7 @@ options:
   --params FILE.json      parameters as JSON: {"rule": {"name": "value"}} (AWS
                           Config ruleParameters strings are converted by type)
   --now TIMESTAMP         fix now() (ISO 8601) for reproducible runs
-  -j, --threads N         worker threads (default: all cores)
+  -j, --threads N         threads that read and evaluate (default: all cores)
   --max-item-bytes N      largest accepted CI (default 64 MiB)
   --max-depth N           deepest JSON nesting decoded in a CI (default 256); deeper
                           values read as absent, with a warning naming the limit

@@ -3,9 +3,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <functional>
-#include <future>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -263,64 +262,122 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
       emit(br);
     }
   } else {
-    // Workers take batches from a queue; results are emitted in input order
-    // through a bounded window of futures (back-pressure on the reader).
-    struct Job {
-      std::vector<InputItem> items;
-      std::promise<BatchResult> done;
+    // `threads` threads evaluate: this one and threads - 1 workers. Each takes
+    // the next batch from the source itself (one at a time, under read_mu, so
+    // items keep input order and their locators), evaluates it where it read
+    // it (the bytes are still in that core's cache), and files the result under
+    // the batch's sequence number. Only this thread emits, in sequence order:
+    // the writer (and a C API caller's callback) sees the caller's thread only,
+    // and output is identical whatever the thread count. No thread takes a
+    // batch while `window` batches are taken but not yet emitted, which bounds
+    // memory; this thread emits instead of waiting when it can.
+    const size_t window = static_cast<size_t>(threads) * 3;
+    std::mutex read_mu;          // the source, next_seq, exhausted
+    uint64_t next_seq = 0;
+    bool exhausted = false;
+    std::mutex mu;               // everything below
+    std::condition_variable room;  // a result was emitted: workers may take a batch
+    std::condition_variable filed; // a result was filed (or a take came back empty)
+    std::vector<std::optional<BatchResult>> ring(window);
+    uint64_t emitted = 0;  // results emitted (the next sequence number to emit)
+    uint64_t taken = 0;    // takes reserved, emitted or not (taken - emitted <= window)
+    bool done_reading = false;
+
+    // Reads one batch into `items`; false when the source is exhausted.
+    auto take = [&](std::vector<InputItem>& items, uint64_t& seq) {
+      std::lock_guard lk(read_mu);
+      if (!exhausted) {
+        bool more = next(items, opts_.batch_items);
+        if (items.empty()) exhausted = true;
+        else if (!more) exhausted = true;
+      }
+      if (items.empty()) return false;
+      seq = next_seq++;
+      return true;
     };
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Job*> queue;
-    bool closing = false;
+    // Files a result; a take that came back empty gives its reservation back.
+    auto file = [&](std::optional<BatchResult> br, uint64_t seq) {
+      bool last = !br;
+      {
+        std::lock_guard lk(mu);
+        if (br) {
+          ring[seq % window] = std::move(br);
+        } else {
+          --taken;
+          done_reading = true;
+        }
+      }
+      filed.notify_one();  // only this thread waits on it
+      if (last) room.notify_all();
+    };
+    auto worker_loop = [&](Impl::Worker& w, bool is_caller) {
+      std::vector<InputItem> items;
+      items.reserve(opts_.batch_items);
+      while (true) {
+        {
+          std::unique_lock lk(mu);
+          if (is_caller) {
+            // Emit what is ready, in order; wait only when the window is full
+            // and the next result is still being evaluated elsewhere.
+            while (true) {
+              while (ring[emitted % window]) {
+                BatchResult br = std::move(*ring[emitted % window]);
+                ring[emitted % window].reset();
+                ++emitted;
+                lk.unlock();
+                room.notify_all();
+                emit(br);
+                lk.lock();
+              }
+              if (done_reading || taken - emitted < window) break;
+              filed.wait(lk);
+            }
+          } else {
+            room.wait(lk, [&] { return done_reading || taken - emitted < window; });
+          }
+          if (done_reading) return;
+          ++taken;
+        }
+        uint64_t seq = 0;
+        items.clear();
+        if (!take(items, seq)) {
+          file(std::nullopt, 0);
+          return;
+        }
+        BatchResult br;
+        impl.Process(w, items, br);
+        items.clear();  // the items die here, on the thread that read them
+        file(std::move(br), seq);
+      }
+    };
     std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) {
+    for (int i = 1; i < threads; ++i)
       pool.emplace_back([&] {
         Impl::Worker w;
-        while (true) {
-          Job* job;
-          {
-            std::unique_lock lk(mu);
-            cv.wait(lk, [&] { return closing || !queue.empty(); });
-            if (queue.empty()) return;
-            job = queue.front();
-            queue.pop_front();
-          }
-          BatchResult br;
-          impl.Process(w, job->items, br);
-          // The items die here, not on the main thread (the serial stage).
-          job->items = std::vector<InputItem>();
-          job->done.set_value(std::move(br));
-        }
+        worker_loop(w, false);
       });
+    {
+      Impl::Worker w;
+      worker_loop(w, true);
     }
-    std::deque<std::pair<std::unique_ptr<Job>, std::future<BatchResult>>> window;
-    size_t max_window = static_cast<size_t>(threads) * 3;
-    while (true) {
-      auto job = std::make_unique<Job>();
-      job->items.reserve(opts_.batch_items);
-      bool more = next(job->items, opts_.batch_items);
-      if (!job->items.empty()) {
-        auto fut = job->done.get_future();
-        {
-          std::lock_guard lk(mu);
-          queue.push_back(job.get());
-        }
-        cv.notify_one();
-        window.emplace_back(std::move(job), std::move(fut));
-      }
-      while (window.size() >= max_window || (!more && !window.empty())) {
-        BatchResult br = window.front().second.get();
-        window.pop_front();
-        emit(br);
-      }
-      if (!more) break;
+    // Reading is over; emit the rest as it is filed.
+    uint64_t total;
+    {
+      std::lock_guard lk(read_mu);
+      total = next_seq;
     }
     {
-      std::lock_guard lk(mu);
-      closing = true;
+      std::unique_lock lk(mu);
+      while (emitted < total) {
+        filed.wait(lk, [&] { return ring[emitted % window].has_value(); });
+        BatchResult br = std::move(*ring[emitted % window]);
+        ring[emitted % window].reset();
+        ++emitted;
+        lk.unlock();
+        emit(br);
+        lk.lock();
+      }
     }
-    cv.notify_all();
     for (auto& t : pool) t.join();
   }
   if (progress_shown) std::fprintf(stderr, "\r\033[K");

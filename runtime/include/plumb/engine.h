@@ -4,9 +4,13 @@
 // - An Engine is configured once with compiled rule entry points (from the
 //   JIT or a pack), the TypeTable their code was compiled against, and each
 //   rule's parameter values. Run() streams the input through a bounded window
-//   of batches (memory does not grow with the input), evaluates each batch on
-//   a worker thread with its own arena and parser, and hands results to the
-//   writer in input order, so output is identical whatever the thread count.
+//   of batches (memory does not grow with the input). With threads = N, N
+//   threads evaluate: the caller's and N - 1 workers, each with its own arena
+//   and parser. Each takes the next batch from the source itself (calls to the
+//   source never overlap, and stop once it reports exhaustion) and evaluates it
+//   where it read it. Results reach the writer in input order and on the
+//   caller's thread only, so output is identical whatever the thread count
+//   (for the same batch size) and a writer needs no locking.
 // - Per CI: a CI whose resource type no rule judges produces nothing; a
 //   deleted or not-recorded CI is NOT_APPLICABLE for every rule of its type
 //   without running them; otherwise each (rule, type) function decides. A

@@ -20,9 +20,10 @@
 // are read whatever their name. "-" is standard input.
 //
 // Contract
-// - NextBatch is called from one thread. Items keep their bytes alive (see
-//   ItemText), so batches can be handed to worker threads and may outlive
-//   the reader.
+// - NextBatch calls must not overlap; successive calls may come from
+//   different threads (the engine's evaluating threads take turns, under a
+//   lock). Items keep their bytes alive (see ItemText), so batches may be
+//   evaluated on any thread and may outlive the reader.
 // - Bad input never stops the stream: a malformed line, item or file gives an
 //   InputItem with `error` set and reading goes on with the next line / item /
 //   file. Items of a container file before a point of damage are delivered.
