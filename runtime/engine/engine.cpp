@@ -4,8 +4,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <functional>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -24,7 +24,16 @@ struct BatchResult {
   std::string formatted;  // preformatted evaluations (writer fast path)
   uint64_t counts[kComplianceCount] = {};
   std::vector<InputError> errors;
+  // Where each error came, in input order: (evals.size(), formatted.size())
+  // when it was added, so emitting interleaves errors with evaluations as the
+  // items came, whatever the batch size.
+  std::vector<std::pair<size_t, size_t>> error_at;
   uint64_t items = 0, skipped = 0;
+
+  void AddError(InputError e) {
+    error_at.emplace_back(evals.size(), formatted.size());
+    errors.push_back(std::move(e));
+  }
   uint64_t warnings = 0;
   std::vector<std::string> warning_samples;
 };
@@ -100,7 +109,7 @@ struct Engine::Impl {
     dc.borrow = item.json.view();
     ItemResult r = DecodeCi(item.json.view(), types, roots, w.arena, dc);
     if (r.status == ItemStatus::kError) {
-      if (!reported_error) out.errors.push_back({item.source(), item.locator, r.message});
+      if (!reported_error) out.AddError({item.source(), item.locator, r.message});
       reported_error = true;
       return;
     }
@@ -158,7 +167,7 @@ struct Engine::Impl {
 
   void ProcessItem(Worker& w, const InputItem& item, BatchResult& out, bool may_expand) {
     if (!item.ok()) {
-      out.errors.push_back({item.source(), item.locator, item.error});
+      out.AddError({item.source(), item.locator, item.error});
       return;
     }
     size_t errors_before = out.errors.size();
@@ -172,6 +181,7 @@ struct Engine::Impl {
       // An NDJSON line holding a snapshot, CLI output or Lambda event: the
       // reader passes lines on unclassified; expand it here, off the reader.
       out.errors.resize(errors_before);
+      out.error_at.resize(errors_before);
       for (auto& sub : ExpandDocument(text, item.source(), item.locator)) ProcessItem(w, sub, out, false);
       return;
     }
@@ -236,13 +246,22 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
                  static_cast<unsigned long long>(sum.input_errors));
   };
   auto emit = [&](BatchResult& br) {
-    for (auto& e : br.errors) {
+    // Evaluations and errors in the order their items came.
+    size_t evals_done = 0, formatted_done = 0;
+    auto flush_to = [&](size_t evals_end, size_t formatted_end) {
+      for (; evals_done < evals_end; ++evals_done) writer.Add(br.evals[evals_done]);
+      if (formatted_end > formatted_done)
+        writer.AddFormatted(
+            std::string_view(br.formatted).substr(formatted_done, formatted_end - formatted_done));
+      formatted_done = formatted_end;
+    };
+    for (size_t i = 0; i < br.errors.size(); ++i) {
+      flush_to(br.error_at[i].first, br.error_at[i].second);
       ++sum.input_errors;
-      writer.AddError(e);
+      writer.AddError(br.errors[i]);
     }
+    flush_to(br.evals.size(), br.formatted.size());
     for (int c = 0; c < kComplianceCount; ++c) sum.counts[c] += br.counts[c];
-    for (auto& e : br.evals) writer.Add(e);
-    if (!br.formatted.empty()) writer.AddFormatted(br.formatted);
     sum.items_read += br.items;
     sum.items_skipped += br.skipped;
     sum.decode_warnings += br.warnings;
@@ -272,12 +291,12 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
     // batch while `window` batches are taken but not yet emitted, which bounds
     // memory; this thread emits instead of waiting when it can.
     const size_t window = static_cast<size_t>(threads) * 3;
-    std::mutex read_mu;          // the source, next_seq, exhausted
+    std::mutex read_mu;  // the source, next_seq, exhausted
     uint64_t next_seq = 0;
     bool exhausted = false;
-    std::mutex mu;               // everything below
-    std::condition_variable room;  // a result was emitted: workers may take a batch
-    std::condition_variable filed; // a result was filed (or a take came back empty)
+    std::mutex mu;                  // everything below
+    std::condition_variable room;   // a result was emitted: workers may take a batch
+    std::condition_variable filed;  // a result was filed (or a take came back empty)
     std::vector<std::optional<BatchResult>> ring(window);
     uint64_t emitted = 0;  // results emitted (the next sequence number to emit)
     uint64_t taken = 0;    // takes reserved, emitted or not (taken - emitted <= window)
@@ -288,8 +307,10 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
       std::lock_guard lk(read_mu);
       if (!exhausted) {
         bool more = next(items, opts_.batch_items);
-        if (items.empty()) exhausted = true;
-        else if (!more) exhausted = true;
+        if (items.empty())
+          exhausted = true;
+        else if (!more)
+          exhausted = true;
       }
       if (items.empty()) return false;
       seq = next_seq++;

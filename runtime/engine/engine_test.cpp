@@ -1,7 +1,7 @@
-// Engine::Run with several threads: what the writer sees (evaluations, input
-// errors, their order, the summary) is what one thread gives, the writer is
-// called on the caller's thread only, and the batch source is never called
-// concurrently or after it said it was exhausted.
+// Engine::Run: the writer sees evaluations and input errors in input order
+// whatever the thread count and batch size, on the caller's thread only, and
+// the batch source is never called concurrently or after it said it was
+// exhausted.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -31,16 +31,36 @@ int32_t OddIdRule(PlumbCtx*, const PlumbSlot* fields, const PlumbSlot*, PlumbSlo
 }
 
 // Records every writer call as one line of text, and which threads made them.
+// With `preformat`, evaluations take the engine's fast path (Preformat on the
+// evaluating threads, AddFormatted with whole lines) instead of Add.
 class RecordingWriter : public OutputWriter {
  public:
+  explicit RecordingWriter(bool preformat = false) : preformat_(preformat) {}
   std::vector<std::string> lines;
   std::vector<std::thread::id> callers;
   RunSummary summary;
+  static std::string Line(const Evaluation& e) {
+    return "eval " + e.rule + " " + e.resource_id + " " + std::string(ComplianceName(e.compliance)) + " [" +
+           e.annotation + "] " + e.source + ":" + e.locator;
+  }
   void Begin(const std::vector<RuleInfo>&) override { callers.push_back(std::this_thread::get_id()); }
   void Add(const Evaluation& e) override {
     callers.push_back(std::this_thread::get_id());
-    lines.push_back("eval " + e.rule + " " + e.resource_id + " " + std::string(ComplianceName(e.compliance)) +
-                    " [" + e.annotation + "] " + e.source + ":" + e.locator);
+    lines.push_back(Line(e));
+  }
+  bool CanPreformat() const override { return preformat_; }
+  void Preformat(const Evaluation& e, std::string& out, FormatState*) const override {
+    out += Line(e);
+    out += '\n';
+  }
+  void AddFormatted(std::string_view bytes) override {
+    callers.push_back(std::this_thread::get_id());
+    REQUIRE((!bytes.empty() && bytes.back() == '\n'));  // whole records only
+    while (!bytes.empty()) {
+      size_t nl = bytes.find('\n');
+      lines.emplace_back(bytes.substr(0, nl));
+      bytes.remove_prefix(nl + 1);
+    }
   }
   void AddError(const InputError& e) override {
     callers.push_back(std::this_thread::get_id());
@@ -50,6 +70,9 @@ class RecordingWriter : public OutputWriter {
     callers.push_back(std::this_thread::get_id());
     summary = s;
   }
+
+ private:
+  bool preformat_;
 };
 
 std::string SgCi(int i) {
@@ -83,6 +106,7 @@ std::vector<InputItem> Items() {
 }
 
 struct Outcome {
+  explicit Outcome(bool preformat = false) : writer(preformat) {}
   RecordingWriter writer;
   RunSummary summary;
   int source_calls = 0;
@@ -121,37 +145,55 @@ void RunWith(const Schemas& s, int threads, size_t batch_items, Outcome& out) {
       out.writer);
 }
 
-TEST_CASE("several threads give what one thread gives, in input order, through the caller's thread") {
+TEST_CASE("any thread count and batch size give one order: the items', through the caller's thread") {
   Schemas s;
-  for (size_t batch : {size_t{1}, size_t{7}, size_t{256}}) {
-    CAPTURE(batch);
-    Outcome one;
-    RunWith(s, 1, batch, one);
-    // The expected shape, from the items themselves: the reader's errors and
-    // the malformed lines reported, every security group judged once.
-    const auto& lines = one.writer.lines;
-    CHECK(std::find(lines.begin(), lines.end(), "error mem.ndjson:line 97 line longer than the limit") !=
-          lines.end());
-    CHECK(std::find(lines.begin(), lines.end(), "eval odd_ids sg-25 NON_COMPLIANT [sg-25] mem.ndjson:line 25") !=
-          lines.end());
-    CHECK(one.summary.input_errors == 2000 / 97 + 2000 / 31 - 2000 / (97 * 31));
-    CHECK(one.summary.items_skipped == 2000 / 11 - 2000 / (11 * 97) - 2000 / (11 * 31));
-    CHECK(one.summary.items_read == 2000 - 2000 / 97);
-    for (int threads : {2, 3, 8}) {
-      CAPTURE(threads);
-      Outcome many;
-      RunWith(s, threads, batch, many);
-      REQUIRE(many.writer.lines.size() == lines.size());
-      for (size_t i = 0; i < lines.size(); ++i) {
-        CAPTURE(i);
-        REQUIRE(many.writer.lines[i] == lines[i]);
+  Outcome one;
+  RunWith(s, 1, 256, one);
+  // The expected sequence, from the items themselves: one line per judged
+  // security group, one per reader error or malformed line, in input order.
+  const auto& lines = one.writer.lines;
+  size_t at = 0;
+  for (int i = 1; i <= 2000; ++i) {
+    CAPTURE(i);
+    std::string line = "line " + std::to_string(i);
+    if (i % 97 == 0) {
+      REQUIRE(at < lines.size());
+      CHECK(lines[at++] == "error mem.ndjson:" + line + " line longer than the limit");
+    } else if (i % 31 == 0) {
+      REQUIRE(at < lines.size());
+      CHECK(lines[at].rfind("error mem.ndjson:" + line + " invalid JSON", 0) == 0);
+      ++at;
+    } else if (i % 11 != 0) {
+      std::string id = "sg-" + std::to_string(i);
+      std::string verdict = i % 13 == 0  ? "NOT_APPLICABLE [resource is ResourceDeleted]"
+                            : i % 2 == 1 ? "NON_COMPLIANT [" + id + "]"
+                                         : "COMPLIANT []";
+      REQUIRE(at < lines.size());
+      CHECK(lines[at++] == "eval odd_ids " + id + " " + verdict + " mem.ndjson:" + line);
+    }
+  }
+  CHECK(at == lines.size());
+  CHECK(one.summary.input_errors == 2000 / 97 + 2000 / 31 - 2000 / (97 * 31));
+  CHECK(one.summary.items_skipped == 2000 / 11 - 2000 / (11 * 97) - 2000 / (11 * 31));
+  for (bool preformat : {false, true}) {
+    for (size_t batch : {size_t{1}, size_t{7}, size_t{256}}) {
+      for (int threads : {1, 2, 3, 8}) {
+        CAPTURE(preformat);
+        CAPTURE(batch);
+        CAPTURE(threads);
+        Outcome many(preformat);
+        RunWith(s, threads, batch, many);
+        REQUIRE(many.writer.lines.size() == lines.size());
+        for (size_t i = 0; i < lines.size(); ++i) {
+          CAPTURE(i);
+          REQUIRE(many.writer.lines[i] == lines[i]);
+        }
+        CHECK(many.summary.Evaluations() == one.summary.Evaluations());
+        CHECK(many.summary.items_read == one.summary.items_read);
+        CHECK(many.summary.items_skipped == one.summary.items_skipped);
+        CHECK(many.summary.input_errors == one.summary.input_errors);
+        for (auto id : many.writer.callers) CHECK(id == std::this_thread::get_id());
       }
-      CHECK(many.summary.Evaluations() == one.summary.Evaluations());
-      CHECK(many.summary.items_read == one.summary.items_read);
-      CHECK(many.summary.items_skipped == one.summary.items_skipped);
-      CHECK(many.summary.input_errors == one.summary.input_errors);
-      CHECK(many.source_calls == one.source_calls);
-      for (auto id : many.writer.callers) CHECK(id == std::this_thread::get_id());
     }
   }
 }

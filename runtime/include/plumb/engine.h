@@ -8,9 +8,9 @@
 //   threads evaluate: the caller's and N - 1 workers, each with its own arena
 //   and parser. Each takes the next batch from the source itself (calls to the
 //   source never overlap, and stop once it reports exhaustion) and evaluates it
-//   where it read it. Results reach the writer in input order and on the
-//   caller's thread only, so output is identical whatever the thread count
-//   (for the same batch size) and a writer needs no locking.
+//   where it read it. Evaluations and input errors reach the writer in input
+//   order and on the caller's thread only, so output is identical whatever
+//   the thread count and batch size, and a writer needs no locking.
 // - Per CI: a CI whose resource type no rule judges produces nothing; a
 //   deleted or not-recorded CI is NOT_APPLICABLE for every rule of its type
 //   without running them; otherwise each (rule, type) function decides. A

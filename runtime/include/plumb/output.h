@@ -57,7 +57,8 @@ class OutputWriter {
   // does not depend on its state returns true from CanPreformat(); the engine
   // then calls Preformat() from worker threads (it must be const and
   // thread-safe) and hands the bytes, in input order, to AddFormatted()
-  // instead of calling Add(). Each worker passes its own FormatState (from
+  // instead of calling Add() (whole records per call; AddError calls come
+  // between them where the failing items were). Each worker passes its own FormatState (from
   // NewFormatState(), may be null): scratch the writer keeps between calls,
   // e.g. the text a CI's evaluations share (they come one after another).
   struct FormatState {
