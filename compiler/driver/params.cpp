@@ -128,18 +128,7 @@ bool ApplyParams(const check::RuleInfo& rule, ParamSet& set, rt::Arena& arena, s
     v->used = true;
     TypeRef t = p.type;
     if (t->kind == TK::kList) {
-      std::vector<std::string> items = v->items;
-      if (!v->is_list) {
-        std::string cur;
-        for (char c : v->text + ",") {
-          if (c == ',') {
-            if (!Trim(cur).empty()) items.push_back(Trim(cur));
-            cur.clear();
-          } else {
-            cur += c;
-          }
-        }
-      }
+      std::vector<std::string> items = v->is_list ? v->items : rt::SplitParamList(v->text);
       auto* arr = arena.AllocArray<PlumbSlot>(items.size());
       for (size_t k = 0; k < items.size(); ++k) {
         if (!ConvertScalar(items[k], t->elem, arena, arr[k])) {

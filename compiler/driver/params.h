@@ -9,7 +9,8 @@
 //   bool        true/false in any case
 //   duration    "90d", "12h"; a bare integer means days
 //   timestamp, cidr, ip   their usual text forms
-//   list<T>     comma-separated items ("a, b,c"), or a JSON array in --params
+//   list<T>     comma-separated items ("a, b,c"), or a JSON array (in --params
+//               as an array or as text: `--param r.tags='["a","b"]'`)
 #pragma once
 
 #include <map>

@@ -41,7 +41,8 @@ options:
   -f, --format FORMAT     table (default on a terminal), ndjson (default otherwise),
                           json, evaluations, junit, sarif
   -o, --output FILE       write results to FILE instead of standard output
-  --param RULE.NAME=VALUE set a rule parameter (repeatable)
+  --param RULE.NAME=VALUE set a rule parameter (repeatable); a list is
+                          comma-separated (a,b) or a JSON array (["a","b"])
   --params FILE.json      parameters as JSON: {"rule": {"name": "value"}} (AWS
                           Config ruleParameters strings are converted by type)
   --now TIMESTAMP         fix now() (ISO 8601) for reproducible runs

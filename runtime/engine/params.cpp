@@ -1,5 +1,6 @@
 #include "plumb/params.h"
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "plumb/builtins.h"
@@ -42,6 +43,37 @@ bool ConvertParamScalar(std::string_view text, std::string_view type, Arena& are
     return false;
   }
   return out.tag != PLUMB_ABSENT;
+}
+
+namespace {
+
+std::string_view TrimBlanks(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::vector<std::string> SplitParamList(std::string_view text) {
+  std::vector<std::string> items;
+  std::string_view t = TrimBlanks(text);
+  if (!t.empty() && t[0] == '[') {
+    nlohmann::json j = nlohmann::json::parse(t, nullptr, false);
+    if (!j.is_discarded() && j.is_array()) {
+      for (auto& x : j) items.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+      return items;
+    }
+  }
+  while (true) {
+    auto comma = text.find(',');
+    std::string_view item = TrimBlanks(text.substr(0, comma));
+    if (!item.empty()) items.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return items;
 }
 
 }  // namespace plumb::rt

@@ -157,23 +157,7 @@ bool ConvertParam(const std::string& text, const std::string& type, Arena& arena
                   std::string& bad) {
   if (type.rfind("list<", 0) == 0 && type.back() == '>') {
     std::string elem = type.substr(5, type.size() - 6);
-    std::vector<std::string> items;
-    std::string t = Trim(text);
-    nlohmann::json j;
-    if (!t.empty() && t[0] == '[' && !(j = nlohmann::json::parse(t, nullptr, false)).is_discarded() &&
-        j.is_array()) {
-      for (auto& x : j) items.push_back(x.is_string() ? x.get<std::string>() : x.dump());
-    } else {
-      std::string cur;
-      for (char c : text + ",") {
-        if (c == ',') {
-          if (!Trim(cur).empty()) items.push_back(Trim(cur));
-          cur.clear();
-        } else {
-          cur += c;
-        }
-      }
-    }
+    std::vector<std::string> items = SplitParamList(text);
     auto* arr = arena.AllocArray<PlumbSlot>(items.size());
     for (size_t k = 0; k < items.size(); ++k) {
       if (!ConvertScalar(items[k], elem, arena, arr[k])) {

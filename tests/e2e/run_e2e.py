@@ -243,6 +243,14 @@ def main():
         check("--params object form", get(res, "restricted_incoming_traffic") == "NON_COMPLIANT")
         res = r("--param", "vpc_sg_open_only_to_authorized_ports.authorizedTcpPorts=443")
         check("--param list: 8080 still unauthorized", get(res, "vpc_sg_open_only_to_authorized_ports") == "NON_COMPLIANT")
+        # A list given as JSON-array text (as a shell user writes it) is that list, not one item.
+        res = r("--param", 'vpc_sg_open_only_to_authorized_ports.authorizedTcpPorts=["443", "8080"]')
+        check("--param list as a JSON array", get(res, "vpc_sg_open_only_to_authorized_ports") == "COMPLIANT",
+              res.get(("vpc_sg_open_only_to_authorized_ports", "sg-1")))
+        json.dump({"vpc_sg_open_only_to_authorized_ports": {"authorizedTcpPorts": " [\"443\",\"8000-8100\"] "}},
+                  open(params, "w"))
+        check("--params list as JSON-array text", get(r("--params", params), "vpc_sg_open_only_to_authorized_ports")
+              == "COMPLIANT")
 
         # 6. Unknown rule / parameter / bad value: exit 2 before any input is read.
         for arg, what in [("nosuch.x=1", "no rule"), ("restricted_incoming_traffic.nosuch=1", "no parameter"),

@@ -8,7 +8,9 @@
 // Memory for the value comes from `arena`.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "plumb/arena.h"
 #include "plumb/value.h"
@@ -16,5 +18,11 @@
 namespace plumb::rt {
 
 bool ConvertParamScalar(std::string_view text, std::string_view type, Arena& arena, PlumbSlot& out);
+
+// The items of a list parameter given as text: a JSON array when the text is
+// one (`["Owner", "Env"]`; non-string items as their JSON text), otherwise
+// comma-separated items with surrounding blanks trimmed and empty items
+// dropped (`Owner, Env`, the form AWS Config's managed rules take).
+std::vector<std::string> SplitParamList(std::string_view text);
 
 }  // namespace plumb::rt
