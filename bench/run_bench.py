@@ -97,10 +97,11 @@ def build_floor(workdir):
     return exe
 
 
-def run_floor(exe, corpus, repeat, mapped=False):
-    # mapped: the floor maps the file inside its timing (as plumb reads it);
-    # otherwise the bytes are loaded before it (parse-only work).
-    out = subprocess.run([exe, corpus, str(repeat)] + (["map"] if mapped else []), check=True,
+def run_floor(exe, corpus, repeat, reading=False):
+    # reading: the floor reads the file with read(2) into a reused buffer inside
+    # its timing (as plumb reads it); otherwise the bytes are loaded before it
+    # (parse-only work).
+    out = subprocess.run([exe, corpus, str(repeat)] + (["read"] if reading else []), check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -247,7 +248,7 @@ def run(args, plumb, rss_counts, workdir):
     # round: on a shared machine whose speed drifts, each variant's best comes
     # from the same stretches of time as the floor's (the ratios are what
     # counts). One floor pass per round, as one plumb run per round.
-    variants = [("floor", None), ("floor_map", None)]
+    variants = [("floor", None), ("floor_read", None)]
     for threads in (1, 2):
         variants += [(threads, {}), ("cold%d" % threads, {"env": COLD}),
                      ("aot%d" % threads, {"pack_so": pack_so})]
@@ -255,16 +256,16 @@ def run(args, plumb, rss_counts, workdir):
     for r in range(R):
         log("round %d of %d: floor, plumb -j1/-j2 (JIT cache warm, off, ahead-of-time pack)" % (r + 1, R))
         for name, kw in variants:
-            if name in ("floor", "floor_map"):
-                samples[name].append(run_floor(floor_exe, corpus, 1, mapped=name == "floor_map"))
+            if name in ("floor", "floor_read"):
+                samples[name].append(run_floor(floor_exe, corpus, 1, reading=name == "floor_read"))
             else:
                 threads = name if isinstance(name, int) else int(name[-1])
                 samples[name].append(plumb_run(plumb, corpus, threads, **kw))
     floor = min(samples["floor"], key=lambda f: f["seconds"])
-    floor_map = min(samples["floor_map"], key=lambda f: f["seconds"])
+    floor_read = min(samples["floor_read"], key=lambda f: f["seconds"])
     results = {}
     for name, _ in variants:
-        if name in ("floor", "floor_map"):
+        if name in ("floor", "floor_read"):
             continue
         runs = samples[name]
         wall, rss, cpu = min(runs, key=lambda x: x[0])
@@ -327,11 +328,11 @@ def run(args, plumb, rss_counts, workdir):
                "1.00 | - | %.3f | - |" % (floor["seconds"], floor["seconds"],
                                           fmt_rate(fl_cps), fl_mbs,
                                           floor["seconds"] * 1e5 / max(ncis, 1)))
-    out.append("| floor, mapping the file inside the timing (as plumb reads it) | %.3f | %.3f | %s | %.1f | "
-               "%.2f | - | %.3f | - |" % (floor_map["seconds"], floor_map["seconds"],
-                                          fmt_rate(floor_map["cis_per_s"]), floor_map["mb_per_s"],
-                                          floor_map["cis_per_s"] / fl_cps,
-                                          floor_map["seconds"] * 1e5 / max(ncis, 1)))
+    out.append("| floor, reading the file inside the timing (read(2), as plumb reads it) | %.3f | %.3f | %s | %.1f | "
+               "%.2f | - | %.3f | - |" % (floor_read["seconds"], floor_read["seconds"],
+                                          fmt_rate(floor_read["cis_per_s"]), floor_read["mb_per_s"],
+                                          floor_read["cis_per_s"] / fl_cps,
+                                          floor_read["seconds"] * 1e5 / max(ncis, 1)))
     for key, label, start in [(1, "--threads 1", compile_run), (2, "--threads 2", compile_run),
                               ("cold1", "--threads 1, JIT cache off", compile_cold),
                               ("cold2", "--threads 2, JIT cache off", compile_cold)]:
@@ -347,11 +348,11 @@ def run(args, plumb, rss_counts, workdir):
         out.append("| plumb run --pack (built ahead of time) --threads %d | %.3f | %.3f | %s | %.1f | %.2f "
                    "| - | %.3f | %.0f MB |" % (t, w, cpu, fmt_rate(ncis / w), mb / w, (ncis / w) / fl_cps,
                                               cpu * 1e5 / max(ncis, 1), r["rss"] / 1024))
-    out.append("\nvs the floor that maps the file too (both read the same way): plumb --threads 1 "
+    out.append("\nvs the floor that reads the file too (both read the same way): plumb --threads 1 "
                "%.2fx, excluding the compile %.2fx; ahead-of-time pack %.2fx" % (
-                   floor_map["seconds"] / results[1]["wall"],
-                   floor_map["seconds"] / max(results[1]["wall"] - compile_run, 1e-9),
-                   floor_map["seconds"] / results["aot1"]["wall"]))
+                   floor_read["seconds"] / results[1]["wall"],
+                   floor_read["seconds"] / max(results[1]["wall"] - compile_run, 1e-9),
+                   floor_read["seconds"] / results["aot1"]["wall"]))
     scaling = results[1]["wall"] / results[2]["wall"]
     out.append("\n2-thread / 1-thread scaling: %.2fx (runs: 1t %s; 2t %s)\n" % (
         scaling, ", ".join("%.2f" % x for x in results[1]["runs"]),
@@ -365,8 +366,8 @@ def run(args, plumb, rss_counts, workdir):
     out.append("Wall times include process start, reading the file and the pack's "
                "compile (%.3f s with the JIT cache warm, %.3f s off: below; \"excl. compile\" "
                "subtracts the one that applies); the first floor excludes reading the file "
-               "(loaded before its timing), the second maps it from the page cache inside "
-               "its timing, as plumb does. CPU s "
+               "(loaded before its timing), the second reads it from the page cache inside "
+               "its timing (read(2) into a reused buffer), as plumb does. CPU s "
                "is user+sys of the plumb process (all threads): on a shared machine it is "
                "steadier than wall time.\n" % (compile_run, compile_cold))
     out.append("## Peak RSS vs corpus size\n")

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -36,12 +37,14 @@ constexpr size_t kPad = simdjson::SIMDJSON_PADDING;
 // NDJSON from a pipe or through zlib is read into blocks of this size; items
 // are slices of a block (a line that spans two blocks is copied once).
 constexpr size_t kBlock = 4 << 20;
-// NDJSON in a regular file is mapped in windows of this size. Mapped pages
-// count in RSS, so the window (times the few windows batches in flight can
-// pin) bounds the reader's share of peak RSS whatever the file size.
-// Measured (bench/compare.py, 200k CIs, 452 MB): mmap windows of 4-16 MB cost
-// ~10% less CPU than read(2) into blocks (no copy); 4, 8 and 16 MB windows
-// ran alike, at +0, +8 and +24 MB of peak RSS. MAP_POPULATE: fewer faults.
+// With InputOptions::map_files, NDJSON in a regular file is mapped in windows
+// of this size. Mapped pages count in RSS, so the window (times the few
+// windows batches in flight can pin) bounds the reader's share of peak RSS
+// whatever the file size. Measured on one VM (bench/compare.py, 200k CIs,
+// 452 MB): mmap windows of 4-16 MB cost ~10% less CPU than read(2) into
+// fresh blocks; on another (paravirtualised paging) read(2) into reused
+// blocks took half the time of mapping, so read(2) is the default
+// (decision 33). 4, 8 and 16 MB windows ran alike. MAP_POPULATE: fewer faults.
 constexpr size_t kWindow = 8 << 20;
 
 size_t PageSize() {
@@ -124,6 +127,43 @@ void Unregister(int slot) {
 
 }  // namespace bus
 
+// Spare read blocks of the standard size (kBlock + kPad), shared by all
+// readers. A block is released on whichever thread drops its last item, so
+// the list is locked (once per 4 MiB). Reusing buffers matters where touching
+// fresh memory is dear: on a VM with paravirtualised paging the first touch of
+// each page of a new 4 MiB buffer cost more than reading the bytes into it
+// (decision 33). At most kSpares are kept (16 MiB); the rest are freed.
+class BlockPool {
+ public:
+  static constexpr size_t kBytes = kBlock + kPad;
+  static constexpr size_t kSpares = 4;
+  static BlockPool& Get() {
+    static BlockPool* pool = new BlockPool;  // never destroyed: blocks may outlive statics
+    return *pool;
+  }
+  char* Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.empty()) return new char[kBytes];
+    char* p = spare_.back();
+    spare_.pop_back();
+    return p;
+  }
+  void Give(char* p) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (spare_.size() < kSpares) {
+        spare_.push_back(p);
+        return;
+      }
+    }
+    delete[] p;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<char*> spare_;
+};
+
 // Memory that items view: a heap buffer or a read-only mmap window. `cap`
 // bytes from `data` are readable. Freed when the last item viewing it is.
 struct Block {
@@ -138,13 +178,15 @@ struct Block {
     if (map_len) {
       bus::Unregister(bus_slot);
       ::munmap(data, map_len);
+    } else if (cap == BlockPool::kBytes) {
+      BlockPool::Get().Give(data);
     } else {
       delete[] data;
     }
   }
   static std::shared_ptr<Block> Heap(size_t n) {
     auto b = std::make_shared<Block>();
-    b->data = new char[n];
+    b->data = n == BlockPool::kBytes ? BlockPool::Get().Take() : new char[n];
     b->cap = n;
     return b;
   }
@@ -1011,7 +1053,8 @@ const std::string& InputItem::source() const { return source_ ? *source_ : kNoSo
 class InputReader::Impl {
  public:
   Impl(std::vector<std::string> paths, InputOptions opt) : opt_(opt) {
-    // Benchmarking knob: compare mapped files with read(2) into blocks.
+    // Benchmarking knobs: compare mapped files with read(2) into blocks.
+    if (std::getenv("PLUMB_INPUT_MMAP")) opt_.map_files = true;
     if (std::getenv("PLUMB_INPUT_NO_MMAP")) opt_.map_files = false;
     for (auto it = paths.rbegin(); it != paths.rend(); ++it) pending_.push_back({std::move(*it), true});
     // Allocation failure here only means the parsers grow on first use.

@@ -57,12 +57,13 @@ struct InputOptions {
   size_t max_document_bytes = 4ull << 30;         // a whole snapshot / array file
   uint64_t max_decompressed_bytes = 64ull << 30;  // per gzip file (bombs)
   size_t max_depth = 1024;                        // JSON nesting while locating items
-  // NDJSON in a regular file named by path is read through mmap windows
-  // (false: read(2) into blocks, as for pipes and gzip). The environment
-  // variable PLUMB_INPUT_NO_MMAP forces false (for benchmarking).
-  bool map_files = true;
+  // NDJSON in a regular file named by path is read with read(2) into reused
+  // 4 MiB blocks, as pipes and gzip are (true: through mmap windows instead;
+  // decision 33 says why read(2) is the default). The environment variables
+  // PLUMB_INPUT_MMAP / PLUMB_INPUT_NO_MMAP force true / false (benchmarking).
+  bool map_files = false;
   // Size of an mmap window / read block for NDJSON; 0 means the defaults
-  // (16 MiB / 4 MiB). Small values are for tests of boundary handling.
+  // (8 MiB / 4 MiB). Small values are for tests of boundary handling.
   size_t window_bytes = 0;
 };
 
