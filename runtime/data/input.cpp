@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -266,6 +267,37 @@ class FileReader {
   }
 
   void ForceExpand() { force_expand_ = true; }
+
+  // Reads the next block of an NDJSON regular file ahead, on the calling
+  // thread, while another thread may be in Next(): the copy out of the page
+  // cache then happens outside the engine's read lock, and More() only joins
+  // the unfinished line to it. At most one block is read ahead; reads of the
+  // fd never overlap (ahead_busy_). A no-op in every other mode.
+  void Prefetch() {
+    std::unique_lock l(ahead_mu_);
+    if (!ahead_ok_ || ahead_busy_ || ahead_ || ahead_done_) return;
+    ahead_busy_ = true;
+    l.unlock();
+    auto b = Block::Heap(BlockBytes() + kPad);
+    size_t head = HeadRoom();
+    ssize_t r;
+    do {
+      r = ::read(fd_, b->data + head, BlockBytes() - head);
+    } while (r < 0 && errno == EINTR);
+    int err = r < 0 ? errno : 0;
+    l.lock();
+    ahead_busy_ = false;
+    if (r > 0) {
+      ahead_ = std::move(b);
+      ahead_len_ = static_cast<size_t>(r);
+    } else {
+      ahead_done_ = true;
+      ahead_errno_ = err;
+    }
+    l.unlock();
+    ahead_cv_.notify_all();
+  }
+
   static bool MayBeContainerPublic(std::string_view line) { return MayBeContainerImpl(line); }
 
   // Appends items until `max` are in `out` or the file is done. Returns true
@@ -543,6 +575,10 @@ class FileReader {
       // Remap fell back to reading from where the mapping would have started.
     }
     mapped_ = false;
+    {
+      std::lock_guard l(ahead_mu_);
+      ahead_ok_ = regular && !gz_ && prefix_.empty();
+    }
     // What detection read becomes the start of the first block.
     auto b = Block::Heap(buf_.size() + BlockBytes() + kPad);
     std::memcpy(b->data, buf_.data(), buf_.size());
@@ -619,6 +655,68 @@ class FileReader {
       Remap();
       return;
     }
+    if (ahead_ok_) {
+      MoreFromAhead();
+      return;
+    }
+    ReadMore();
+  }
+
+  // Free bytes kept before a block read ahead, for the unfinished line of
+  // the block before it (a line that does not fit is joined by a copy).
+  size_t HeadRoom() const { return BlockBytes() / 16; }
+
+  // More() under read-ahead: waits for a read in progress, then joins the
+  // unfinished line to the block read ahead, or reads here when none is.
+  void MoreFromAhead() {
+    std::unique_lock l(ahead_mu_);
+    ahead_cv_.wait(l, [&] { return !ahead_busy_; });
+    if (!ahead_) {
+      if (ahead_done_) {
+        if (ahead_errno_) source_error_ = "read error: " + ErrnoText(ahead_errno_);
+        eof_ = true;
+        return;
+      }
+      ahead_busy_ = true;  // no Prefetch reads while this thread does
+      l.unlock();
+      ReadMore();
+      l.lock();
+      ahead_busy_ = false;
+      if (eof_) ahead_done_ = true;
+      l.unlock();
+      ahead_cv_.notify_all();
+      return;
+    }
+    std::shared_ptr<Block> b = std::move(ahead_);
+    size_t n = ahead_len_;
+    ahead_len_ = 0;
+    l.unlock();
+    size_t head = HeadRoom();
+    size_t tail = len_ - pos_;
+    if (len_ + n + kPad <= blk_->cap) {
+      // Room left in this block (a long line grew it): append.
+      std::memcpy(blk_->data + len_, b->data + head, n);
+      len_ += n;
+    } else if (tail <= head) {
+      std::memcpy(b->data + head - tail, blk_->data + pos_, tail);
+      scan_ = head - tail + (scan_ - pos_);
+      pos_ = head - tail;
+      len_ = head + n;
+      blk_ = std::move(b);
+    } else {
+      auto nb = Block::Heap(std::max(BlockBytes(), (tail + n) * 2) + kPad);
+      std::memcpy(nb->data, blk_->data + pos_, tail);
+      std::memcpy(nb->data + tail, b->data + head, n);
+      scan_ -= pos_;
+      pos_ = 0;
+      len_ = tail + n;
+      blk_ = std::move(nb);
+    }
+  }
+
+  // Reads into the rest of the block, or moves the unfinished line to a new
+  // block (its only copy) and reads after it.
+  void ReadMore() {
     size_t room = blk_->cap - kPad;
     if (len_ == room) {
       size_t tail = len_ - pos_;
@@ -1012,6 +1110,17 @@ class FileReader {
   uint64_t inflated_ = 0;
   std::string source_error_;
 
+  // read-ahead (Prefetch); everything here is under ahead_mu_, except that
+  // the NextBatch thread reads ahead_ok_ (it alone writes it)
+  std::mutex ahead_mu_;
+  std::condition_variable ahead_cv_;
+  bool ahead_ok_ = false;    // NDJSON from a plain regular file, read(2) into blocks
+  bool ahead_busy_ = false;  // a thread is reading the fd
+  bool ahead_done_ = false;  // the fd is at its end (or failed: ahead_errno_)
+  int ahead_errno_ = 0;
+  std::shared_ptr<Block> ahead_;  // bytes at [HeadRoom(), HeadRoom() + ahead_len_)
+  size_t ahead_len_ = 0;
+
   // text while detecting the format (and a whole document while reading it)
   std::string buf_;
   bool eof_ = false;
@@ -1067,7 +1176,10 @@ class InputReader::Impl {
     size_t limit = start + (max_items ? max_items : 1);
     while (out.size() < limit) {
       if (file_) {
-        if (file_->Next(out, limit)) file_.reset();
+        if (file_->Next(out, limit)) {
+          std::lock_guard g(file_mu_);
+          file_.reset();
+        }
         continue;
       }
       if (pending_.empty()) break;
@@ -1078,7 +1190,17 @@ class InputReader::Impl {
     return out.size() > start;
   }
 
+  void Prefetch() {
+    std::unique_lock l(file_mu_, std::try_to_lock);
+    if (l && file_) file_->Prefetch();
+  }
+
  private:
+  void SetFile(std::unique_ptr<FileReader> f) {
+    std::lock_guard g(file_mu_);
+    file_ = std::move(f);
+  }
+
   struct Pending {
     std::string path;
     bool named;  // given by the caller (read whatever its name), not found in a directory
@@ -1093,7 +1215,7 @@ class InputReader::Impl {
 
   void Open(const Pending& p, std::vector<InputItem>& out) {
     if (p.path == "-" && p.named) {
-      file_ = std::make_unique<FileReader>("-", 0, false, opt_, od_, dom_);
+      SetFile(std::make_unique<FileReader>("-", 0, false, opt_, od_, dom_));
       return;
     }
     struct stat st;
@@ -1112,7 +1234,7 @@ class InputReader::Impl {
       Error(p.path, "cannot open: " + ErrnoText(errno), out);
       return;
     }
-    file_ = std::make_unique<FileReader>(p.path, fd, true, opt_, od_, dom_);
+    SetFile(std::make_unique<FileReader>(p.path, fd, true, opt_, od_, dom_));
   }
 
   void ListDirectory(const std::string& path, const struct stat& st, std::vector<InputItem>& out) {
@@ -1162,7 +1284,8 @@ class InputReader::Impl {
   simdjson::dom::parser dom_;
   std::vector<Pending> pending_;
   std::set<std::pair<dev_t, ino_t>> visited_;
-  std::unique_ptr<FileReader> file_;
+  std::unique_ptr<FileReader> file_;  // written under file_mu_ (Prefetch reads it)
+  std::mutex file_mu_;
 };
 
 InputReader::InputReader(std::vector<std::string> paths, InputOptions options)
@@ -1171,6 +1294,8 @@ InputReader::~InputReader() = default;
 bool InputReader::NextBatch(std::vector<InputItem>& out, size_t max_items) {
   return impl_->NextBatch(out, max_items);
 }
+
+void InputReader::Prefetch() { impl_->Prefetch(); }
 
 bool MayBeContainer(std::string_view json) { return FileReader::MayBeContainerPublic(json); }
 

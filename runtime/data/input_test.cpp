@@ -4,11 +4,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "data/test_types.h"
@@ -490,6 +492,62 @@ TEST_CASE("NDJSON: the last line at EOF, page-sized files, a line longer than th
     CHECK(items[1].error == "line longer than the limit of 100000 bytes");
     CHECK(items[2].locator == "line 3");
     CHECK(items[2].json.view() == lines[2]);
+  }
+}
+
+TEST_CASE("NDJSON: reading ahead from other threads changes nothing") {
+  TempDir d;
+  // Lines of varied sizes (some longer than a 4 KiB block, so the unfinished
+  // line does not fit the head room of a block read ahead), blank lines, a
+  // line over max_item_bytes, a broken line, and a last line without newline.
+  std::string text;
+  // Detection reads the first MiB; the rest comes in blocks.
+  for (int i = 0; text.size() < (3u << 20); ++i) {
+    if (i % 41 == 3)
+      text += "\n";
+    else if (i % 113 == 9)
+      text += SgLine(i, 70000) + "\n";  // over the limit below
+    else if (i % 89 == 4)
+      text += "{\"resourceType\": \"AWS::EC2::SecurityGroup\", \"broken\n";
+    else
+      text += SgLine(i, i % 29 == 5 ? 5000 + i : 150 + (i * 53) % 1500) + (i % 17 == 2 ? "\r\n" : "\n");
+  }
+  text += SgLine(99999, 500);
+  std::string path = d.Write("ahead.ndjson", text);
+
+  for (size_t window : {size_t{4096}, size_t{65536}, size_t{0}}) {
+    CAPTURE(window);
+    InputOptions opt;
+    opt.window_bytes = window;
+    opt.max_item_bytes = 60000;
+    auto want = ReadAll({path}, opt, 5);
+    REQUIRE(want.size() > 500);
+
+    InputReader reader({path}, opt);
+    std::atomic<bool> stop{false};
+    // Two threads read ahead as fast as they can, as evaluating threads would.
+    std::vector<std::thread> helpers;
+    for (int t = 0; t < 2; ++t)
+      helpers.emplace_back([&] {
+        while (!stop.load()) reader.Prefetch();
+      });
+    std::vector<InputItem> got, b;
+    for (int guard = 0; guard < 100000; ++guard) {
+      b.clear();
+      if (!reader.NextBatch(b, 5)) break;
+      reader.Prefetch();
+      for (auto& i : b) got.push_back(std::move(i));
+    }
+    stop = true;
+    for (auto& h : helpers) h.join();
+
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      CHECK(got[i].locator == want[i].locator);
+      CHECK(got[i].error == want[i].error);
+      REQUIRE(got[i].json.view() == want[i].json.view());
+    }
   }
 }
 

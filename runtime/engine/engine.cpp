@@ -220,10 +220,11 @@ Engine::~Engine() = default;
 
 RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
   return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatch(out, max); },
-             writer);
+             writer,
+             std::getenv("PLUMB_NO_PREFETCH") ? std::function<void()>() : [&reader] { reader.Prefetch(); });
 }
 
-RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
+RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer, const std::function<void()>& prefetch) {
   auto t0 = std::chrono::steady_clock::now();
   Impl impl(types_, rules_, entries_, opts_);
   if (writer.CanPreformat()) impl.preformat = &writer;
@@ -365,6 +366,8 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer) {
           file(std::nullopt, 0);
           return;
         }
+        // Read ahead for the next take while no thread holds read_mu for long.
+        if (prefetch) prefetch();
         BatchResult br;
         impl.Process(w, items, br);
         items.clear();  // the items die here, on the thread that read them

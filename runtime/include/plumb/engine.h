@@ -76,7 +76,10 @@ class Engine {
   // contract (append up to max items; false once exhausted and nothing was
   // appended): in-memory buffers of the pack C API.
   using BatchSource = std::function<bool(std::vector<InputItem>& out, size_t max_items)>;
-  RunSummary Run(const BatchSource& next, OutputWriter& writer);
+  // `prefetch`, when given, is called by evaluating threads (with two or more
+  // threads) right after they took a batch, outside the lock that serialises
+  // `next`, concurrently with `next` (InputReader::Prefetch's contract).
+  RunSummary Run(const BatchSource& next, OutputWriter& writer, const std::function<void()>& prefetch = {});
 
  private:
   struct Impl;

@@ -27,12 +27,12 @@
 // - Bad input never stops the stream: a malformed line, item or file gives an
 //   InputItem with `error` set and reading goes on with the next line / item /
 //   file. Items of a container file before a point of damage are delivered.
-// - Memory is bounded: NDJSON and directories are streamed (a regular file
-//   through read-only mmap windows, gzip/stdin/pipes through large read
-//   blocks); a window or block is freed when the last item viewing it is
-//   released. A whole-document file (snapshot, array, single CI) is read
-//   whole up to max_document_bytes.
-// - Regular files are mapped. One that shrinks while it is read (rotated,
+// - Memory is bounded: NDJSON and directories are streamed (files, gzip,
+//   stdin and pipes through 4 MiB read blocks, recycled; with map_files,
+//   regular files through read-only mmap windows); a window or block is freed
+//   when the last item viewing it is released. A whole-document file
+//   (snapshot, array, single CI) is read whole up to max_document_bytes.
+// - With map_files, a file that shrinks while it is mapped (rotated,
 //   rewritten in place) does not kill the process: a SIGBUS guard maps zero
 //   pages over what was lost, those lines become error records, and the
 //   reader adds one error saying the file shrank. The guard is a process-wide
@@ -133,6 +133,13 @@ class InputReader {
   // Appends up to max_items items (CIs or error records) to `out`. Returns
   // false once the input is exhausted and nothing was appended.
   bool NextBatch(std::vector<InputItem>& out, size_t max_items);
+
+  // Optional: reads ahead what a later NextBatch will need (for NDJSON in a
+  // regular file, the next block), so that NextBatch, which callers serialise,
+  // does less. May be called from any thread, at any time, also while
+  // another thread is in NextBatch; cheap when there is nothing to do.
+  // Changes no result: items, their order and locators are the same.
+  void Prefetch();
 
  private:
   class Impl;
