@@ -1,5 +1,6 @@
 // The `plumb` command: check, run, and the commands later issues add.
 #include <fmt/format.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -161,6 +162,13 @@ int CmdCheck(const std::vector<std::string>& args) {
 }  // namespace plumb
 
 int main(int argc, char** argv) {
+  // glibc's dynamic thresholds would map, unmap and trim the per-batch buffers
+  // (tens to hundreds of KiB, freed on another thread than the one that made
+  // them) again and again, and each fresh page is a fault: fixed thresholds
+  // keep freed memory for reuse (bounded: at most 128 MiB of free memory is
+  // kept at the top of a heap). Measured in bench/README.md (ninth session).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
     std::cout << plumb::kUsage;
