@@ -303,6 +303,12 @@ class FileReader {
   // Appends items until `max` are in `out` or the file is done. Returns true
   // when the file is finished.
   bool Next(std::vector<InputItem>& out, size_t max) {
+    // The keeper of this call's lines is dropped with the call: the items
+    // hold it, the reader does not.
+    struct DropKeeper {
+      std::shared_ptr<BatchKeeper>& k;
+      ~DropKeeper() { k.reset(); }
+    } drop{keep_};
     while (out.size() < max) {
       if (next_piece_ < pieces_.size()) {
         Deliver(pieces_[next_piece_++], out);
@@ -784,10 +790,22 @@ class FileReader {
       // expanded by the engine's worker (ExpandDocument), off this thread.
       if (line.front() == '{' && !force_expand_) {
         InputItem item;
-        item.set_source(source_);
         char loc[32] = "line ";  // fits the small-string buffer: no allocation, no temporaries
         item.locator.assign(loc, std::to_chars(loc + 5, loc + sizeof loc, line_no_).ptr);
-        item.json = copy ? ItemText::Copy(line) : ItemText(blk_, line);
+        if (copy) {
+          item.set_source(source_);
+          item.json = ItemText::Copy(line);
+        } else {
+          // The line's block and the path are kept through this call's
+          // keeper (see BatchKeeper).
+          if (!keep_) {
+            keep_ = std::make_shared<BatchKeeper>();
+            keep_->source = source_;
+          }
+          if (keep_->blocks.empty() || keep_->blocks.back() != blk_) keep_->blocks.push_back(blk_);
+          item.set_source(std::shared_ptr<const std::string>(keep_, keep_->source.get()));
+          item.json = ItemText(keep_, line);
+        }
         out.push_back(std::move(item));
       } else {
         doc_ = std::make_shared<std::string>();
@@ -1109,6 +1127,18 @@ class FileReader {
   std::vector<unsigned char> zin_;
   uint64_t inflated_ = 0;
   std::string source_error_;
+
+  // What the lines handed out by one Next() call keep alive: their blocks
+  // and the path. The items of a call go to one batch, which one thread
+  // evaluates and releases, so they count references on this object, made
+  // for them, instead of on the block's and the path's, which the reader and
+  // every evaluating thread would otherwise bounce between their cores
+  // (two contended atomic operations per line).
+  struct BatchKeeper {
+    std::vector<std::shared_ptr<Block>> blocks;
+    std::shared_ptr<const std::string> source;
+  };
+  std::shared_ptr<BatchKeeper> keep_;  // the current Next() call's, made at its first line
 
   // read-ahead (Prefetch); everything here is under ahead_mu_, except that
   // the NextBatch thread reads ahead_ok_ (it alone writes it)
