@@ -251,6 +251,30 @@ const char* OdTypeName(od::json_type t) {
 }
 
 // Reads one file (or stdin) and turns it into items.
+}  // namespace
+
+// Line numbering across deferred runs (decision 35): the reader hands runs
+// out in order (index 0, 1, ...); each is counted by the thread that
+// resolves it, which waits until the runs before it are counted.
+struct LineChain {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t resolved = 0;  // runs counted so far, in hand-out order
+  uint64_t lines = 0;     // the number of the last line before run `resolved`
+};
+
+// What a deferred item needs to become the items of its lines.
+struct LineRun {
+  std::shared_ptr<const void> keep;            // the blocks its text views
+  std::shared_ptr<const std::string> source;   // the path (kept through `keep`)
+  std::shared_ptr<LineChain> chain;
+  uint64_t index = 0;
+  InputOptions opt;
+  static void Attach(InputItem& item, std::shared_ptr<const LineRun> run) { item.deferred_ = std::move(run); }
+};
+
+namespace {
+
 class FileReader {
  public:
   FileReader(std::string path, int fd, bool own_fd, const InputOptions& opt, od::parser& od_parser,
@@ -302,7 +326,10 @@ class FileReader {
 
   // Appends items until `max` are in `out` or the file is done. Returns true
   // when the file is finished.
-  bool Next(std::vector<InputItem>& out, size_t max) {
+  // With `defer`, NDJSON lines may be handed out as one deferred item (a
+  // run, see ClaimRun), which then ends the call.
+  bool Next(std::vector<InputItem>& out, size_t max, bool defer = false) {
+    defer_bytes_ = defer ? std::max<size_t>(max > out.size() ? max - out.size() : 1, 1) * kRunBytesPerItem : 0;
     // The keeper of this call's lines is dropped with the call: the items
     // hold it, the reader does not.
     struct DropKeeper {
@@ -322,6 +349,7 @@ class FileReader {
           break;
         case Mode::kLines:
           NextLine(out);
+          if (!out.empty() && out.back().deferred()) return false;
           break;
         case Mode::kDocument:
           mode_ = Mode::kDone;
@@ -743,6 +771,8 @@ class FileReader {
 
   void NextLine(std::vector<InputItem>& out) {
     for (;;) {
+      // Line 1 (a byte order mark) always takes the path below.
+      if (defer_bytes_ && !force_expand_ && (line_no_ > 0 || !synced_) && ClaimRun(out)) return;
       const char* base = blk_->data;
       const char* nl =
           scan_ < len_ ? static_cast<const char*>(std::memchr(base + scan_, '\n', len_ - scan_)) : nullptr;
@@ -753,6 +783,7 @@ class FileReader {
         scan_ = len_;
         if (!AtEnd()) {
           if (len_ - pos_ > opt_.max_item_bytes) {
+            SyncLines();
             ++line_no_;
             AddError("line " + std::to_string(line_no_),
                      "line longer than the limit of " + Bytes(opt_.max_item_bytes));
@@ -775,6 +806,7 @@ class FileReader {
       }
       // Only the last line of a mapped file can lack readable padding.
       bool copy = end + kPad > SafeEnd();
+      SyncLines();
       ++line_no_;
       std::string_view line = Trim(std::string_view(base + pos_, end - pos_));
       pos_ = scan_ = nl ? end + 1 : len_;
@@ -817,6 +849,77 @@ class FileReader {
     }
   }
 
+  // Hands out the whole lines in [pos_, about pos_ + defer_bytes_) as one
+  // deferred item, without looking at them: the newline that ends the run is
+  // found backwards from the target. Only lines whose padding is readable
+  // and final (as NextLine requires) are taken. False when no newline is
+  // there (a long line, the end of the block): NextLine goes on as usual.
+  bool ClaimRun(std::vector<InputItem>& out) {
+    size_t safe = SafeEnd();
+    if (safe < kPad) return false;
+    size_t limit = std::min({len_, safe - kPad + 1, pos_ + defer_bytes_});
+    if (limit <= pos_) return false;
+    const char* base = blk_->data;
+    const char* nl = static_cast<const char*>(::memrchr(base + pos_, '\n', limit - pos_));
+    if (!nl) return false;
+    size_t end = static_cast<size_t>(nl - base) + 1;
+    if (!chain_) chain_ = std::make_shared<LineChain>();
+    if (synced_) {
+      // Every run before is counted (chain_->resolved == runs_): the chain
+      // starts again from the lines this reader numbered itself.
+      std::lock_guard l(chain_->mu);
+      chain_->lines = line_no_;
+      synced_ = false;
+    }
+    if (!keep_) {
+      keep_ = std::make_shared<BatchKeeper>();
+      keep_->source = source_;
+    }
+    if (keep_->blocks.empty() || keep_->blocks.back() != blk_) keep_->blocks.push_back(blk_);
+    auto run = std::make_shared<LineRun>();
+    run->keep = keep_;
+    run->source = std::shared_ptr<const std::string>(keep_, keep_->source.get());
+    run->chain = chain_;
+    run->index = runs_++;
+    run->opt = opt_;
+    InputItem item;
+    item.set_source(run->source);
+    item.json = ItemText(keep_, std::string_view(base + pos_, end - pos_));
+    LineRun::Attach(item, std::move(run));
+    out.push_back(std::move(item));
+    pos_ = scan_ = end;
+    return true;
+  }
+
+  // Makes line_no_ the number of the last line handed out: waits until the
+  // threads resolving runs have counted every run handed out.
+  void SyncLines() {
+    if (synced_) return;
+    std::unique_lock l(chain_->mu);
+    chain_->cv.wait(l, [&] { return chain_->resolved == runs_; });
+    line_no_ = chain_->lines;
+    synced_ = true;
+  }
+
+ public:
+  // What NextLine does with a line that does not start with '{', for a line
+  // of a run: the items of the document on it (or errors), located in it.
+  static void ExpandLine(std::shared_ptr<const std::string> source, std::string_view line, size_t line_no,
+                         const InputOptions& opt, std::vector<InputItem>& out) {
+    od::parser od_parser;
+    simdjson::dom::parser dom_parser;
+    if (od_parser.allocate(64 * 1024, opt.max_depth) || dom_parser.allocate(64 * 1024, opt.max_depth)) {
+    }
+    FileReader fr(std::string(), -1, false, opt, od_parser, dom_parser);
+    fr.source_ = std::move(source);
+    fr.doc_ = std::make_shared<std::string>();
+    fr.doc_->reserve(line.size() + kPad);
+    fr.doc_->assign(line);
+    fr.Expand("line " + std::to_string(line_no));
+    for (Piece& p : fr.pieces_) fr.Deliver(p, out);
+  }
+
+ private:
   // Discards input up to and including the next newline, without keeping it.
   void SkipRestOfLine() {
     for (;;) {
@@ -1140,6 +1243,14 @@ class FileReader {
   };
   std::shared_ptr<BatchKeeper> keep_;  // the current Next() call's, made at its first line
 
+  // deferred runs (ClaimRun): while !synced_, line_no_ is stale and the
+  // chain counts the lines
+  static constexpr size_t kRunBytesPerItem = 2048;  // a run's target size per wanted item
+  size_t defer_bytes_ = 0;                          // this call's run target; 0: no runs
+  std::shared_ptr<LineChain> chain_;
+  uint64_t runs_ = 0;
+  bool synced_ = true;
+
   // read-ahead (Prefetch); everything here is under ahead_mu_, except that
   // the NextBatch thread reads ahead_ok_ (it alone writes it)
   std::mutex ahead_mu_;
@@ -1201,15 +1312,16 @@ class InputReader::Impl {
     }
   }
 
-  bool NextBatch(std::vector<InputItem>& out, size_t max_items) {
+  bool NextBatch(std::vector<InputItem>& out, size_t max_items, bool defer) {
     size_t start = out.size();
     size_t limit = start + (max_items ? max_items : 1);
     while (out.size() < limit) {
       if (file_) {
-        if (file_->Next(out, limit)) {
+        if (file_->Next(out, limit, defer)) {
           std::lock_guard g(file_mu_);
           file_.reset();
         }
+        if (out.size() > start && out.back().deferred()) break;  // a run ends the batch
         continue;
       }
       if (pending_.empty()) break;
@@ -1322,7 +1434,61 @@ InputReader::InputReader(std::vector<std::string> paths, InputOptions options)
     : impl_(std::make_unique<Impl>(std::move(paths), options)) {}
 InputReader::~InputReader() = default;
 bool InputReader::NextBatch(std::vector<InputItem>& out, size_t max_items) {
-  return impl_->NextBatch(out, max_items);
+  return impl_->NextBatch(out, max_items, false);
+}
+
+bool InputReader::NextBatchDeferred(std::vector<InputItem>& out, size_t max_items) {
+  return impl_->NextBatch(out, max_items, true);
+}
+
+void InputReader::ResolveDeferred(std::vector<InputItem>& items) {
+  if (items.empty() || !items.back().deferred_) return;
+  std::shared_ptr<const LineRun> run = std::move(items.back().deferred_);
+  ItemText text = std::move(items.back().json);
+  items.pop_back();
+  // Where the lines end (the run ends with a newline): this pass also brings
+  // the bytes into this thread's cache, where they are parsed next.
+  thread_local std::vector<size_t> ends;
+  ends.clear();
+  const char* b = text.data();
+  const char* e = b + text.size();
+  for (const char* p = b; p < e;) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(e - p)));
+    if (!nl) break;
+    ends.push_back(static_cast<size_t>(nl - b));
+    p = nl + 1;
+  }
+  uint64_t first;  // the number of the run's first line, once the runs before it are counted
+  LineChain& chain = *run->chain;
+  {
+    std::unique_lock l(chain.mu);
+    chain.cv.wait(l, [&] { return chain.resolved == run->index; });
+    first = chain.lines + 1;
+    chain.lines += ends.size();
+    ++chain.resolved;
+  }
+  chain.cv.notify_all();
+  size_t start = 0;
+  for (size_t i = 0; i < ends.size(); ++i) {
+    std::string_view line = Trim(std::string_view(b + start, ends[i] - start));
+    start = ends[i] + 1;
+    if (line.empty()) continue;
+    uint64_t line_no = first + i;
+    InputItem item;
+    char loc[32] = "line ";  // fits the small-string buffer
+    item.locator.assign(loc, std::to_chars(loc + 5, loc + sizeof loc, line_no).ptr);
+    if (line.size() > run->opt.max_item_bytes) {
+      item.set_source(run->source);
+      item.error = "line longer than the limit of " + Bytes(run->opt.max_item_bytes);
+    } else if (line.front() == '{') {
+      item.set_source(run->source);
+      item.json = ItemText(run->keep, line);
+    } else {
+      FileReader::ExpandLine(run->source, line, line_no, run->opt, items);
+      continue;
+    }
+    items.push_back(std::move(item));
+  }
 }
 
 void InputReader::Prefetch() { impl_->Prefetch(); }

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -549,6 +551,139 @@ TEST_CASE("NDJSON: reading ahead from other threads changes nothing") {
       REQUIRE(got[i].json.view() == want[i].json.view());
     }
   }
+}
+
+// Reads with NextBatchDeferred from `threads` threads, each resolving what it
+// took outside the lock that serialises the takes (as the engine does), and
+// joins the batches in take order.
+std::vector<InputItem> ReadDeferred(const std::string& path, const InputOptions& opt, size_t batch,
+                                    int threads, size_t* runs = nullptr) {
+  InputReader reader({path}, opt);
+  std::mutex mu;
+  uint64_t next_seq = 0;
+  bool done = false;
+  std::map<uint64_t, std::vector<InputItem>> by_seq;
+  std::atomic<size_t> deferred{0};
+  auto loop = [&] {
+    for (;;) {
+      std::vector<InputItem> b;
+      uint64_t seq;
+      {
+        std::lock_guard l(mu);
+        if (done) return;
+        if (!reader.NextBatchDeferred(b, batch) && b.empty()) {
+          done = true;
+          return;
+        }
+        seq = next_seq++;
+      }
+      for (size_t i = 0; i < b.size(); ++i)
+        if (b[i].deferred()) {
+          CHECK(i + 1 == b.size());  // a run ends its batch
+          ++deferred;
+        }
+      reader.Prefetch();
+      InputReader::ResolveDeferred(b);
+      for (auto& i : b) CHECK(!i.deferred());
+      std::lock_guard l(mu);
+      by_seq[seq] = std::move(b);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(loop);
+  loop();
+  for (auto& t : pool) t.join();
+  std::vector<InputItem> all;
+  for (auto& [seq, b] : by_seq)
+    for (auto& i : b) all.push_back(std::move(i));
+  if (runs) *runs = deferred;
+  return all;
+}
+
+TEST_CASE("NDJSON: lines deferred to the threads that take them give NextBatch's items") {
+  TempDir d;
+  // Line 1 with a byte order mark; then lines of varied sizes, blank and
+  // whitespace-only lines, CRLF, lines over max_item_bytes (inside a block and
+  // across blocks), broken lines, lines that are not objects (an array of CIs,
+  // a container, a string, garbage), and a last line without newline.
+  std::string text = "\xEF\xBB\xBF" + SgLine(0, 300) + "\n";
+  for (int i = 1; text.size() < (3u << 20); ++i) {
+    if (i % 41 == 3)
+      text += i % 2 ? "\n" : "  \t \r\n";
+    else if (i % 113 == 9)
+      text += SgLine(i, 70000) + "\n";  // over the limit below
+    else if (i % 89 == 4)
+      text += "{\"resourceType\": \"AWS::EC2::SecurityGroup\", \"broken\n";
+    else if (i % 97 == 5)
+      text += "[" + SgLine(i, 200) + ", 7, " + SgLine(i + 1, 300) + "]\n";
+    else if (i % 101 == 6)
+      text += "{\"configurationItems\": [" + SgLine(i, 200) + ", " + SgLine(i + 1, 200) + "]}\n";
+    else if (i % 103 == 7)
+      text += i % 2 ? "\"just a string\"\n" : "garbage ]]\n";
+    else
+      text += SgLine(i, i % 29 == 5 ? 5000 + i : 150 + (i * 53) % 1500) + (i % 17 == 2 ? "\r\n" : "\n");
+  }
+  text += SgLine(99999, 500);
+  std::string path = d.Write("deferred.ndjson", text);
+
+  for (bool mapped : {false, true})
+    for (size_t window : {size_t{4096}, size_t{65536}, size_t{0}}) {
+      CAPTURE(mapped);
+      CAPTURE(window);
+      InputOptions opt;
+      opt.map_files = mapped;
+      opt.window_bytes = window;
+      opt.max_item_bytes = 60000;
+      auto want = ReadAll({path}, opt, 5);
+      REQUIRE(want.size() > 1000);
+      for (size_t batch : {size_t{1}, size_t{7}, size_t{256}})
+        for (int threads : {1, 3}) {
+          CAPTURE(batch);
+          CAPTURE(threads);
+          size_t runs = 0;
+          auto got = ReadDeferred(path, opt, batch, threads, &runs);
+          CHECK(runs >= 5);  // lines came in runs
+          REQUIRE(got.size() == want.size());
+          for (size_t i = 0; i < got.size(); ++i) {
+            CAPTURE(i);
+            CHECK(got[i].source() == want[i].source());
+            CHECK(got[i].locator == want[i].locator);
+            CHECK(got[i].error == want[i].error);
+            CHECK(got[i].rule_parameters == want[i].rule_parameters);
+            REQUIRE(got[i].json.view() == want[i].json.view());
+          }
+        }
+    }
+}
+
+TEST_CASE("NDJSON: deferred runs outlive the reader and keep their bytes") {
+  TempDir d;
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += SgLine(i, 400) + "\n";
+  std::string path = d.Write("outlive.ndjson", text);
+  std::vector<std::vector<InputItem>> batches;
+  {
+    InputOptions opt;
+    opt.window_bytes = 65536;
+    InputReader reader({path}, opt);
+    std::vector<InputItem> b;
+    while (reader.NextBatchDeferred(b, 64)) {
+      batches.push_back(std::move(b));
+      b.clear();
+    }
+  }
+  // Resolved in order after the reader is gone: every line is there.
+  size_t n = 0;
+  for (auto& b : batches) {
+    InputReader::ResolveDeferred(b);
+    for (auto& i : b) {
+      ++n;
+      REQUIRE(i.ok());
+      CHECK(i.locator == "line " + std::to_string(n));
+      CHECK(IdOf(i) == "sg-" + std::to_string(100000 + n - 1));
+    }
+  }
+  CHECK(n == 3000);
 }
 
 TEST_CASE("NDJSON: a mapped file that shrinks while it is read gives errors, not SIGBUS") {

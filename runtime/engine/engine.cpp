@@ -219,12 +219,19 @@ Engine::Engine(const TypeTable& types, std::vector<EngineRule> rules, std::vecto
 Engine::~Engine() = default;
 
 RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
-  return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatch(out, max); },
-             writer,
-             std::getenv("PLUMB_NO_PREFETCH") ? std::function<void()>() : [&reader] { reader.Prefetch(); });
+  // Benchmarking knobs: PLUMB_NO_PREFETCH (no read-ahead), PLUMB_NO_DEFER
+  // (the reader splits NDJSON lines under the read lock, as before decision 35).
+  std::function<void()> prefetch;
+  if (!std::getenv("PLUMB_NO_PREFETCH")) prefetch = [&reader] { reader.Prefetch(); };
+  if (std::getenv("PLUMB_NO_DEFER"))
+    return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatch(out, max); },
+               writer, prefetch);
+  return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatchDeferred(out, max); },
+             writer, prefetch, &InputReader::ResolveDeferred);
 }
 
-RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer, const std::function<void()>& prefetch) {
+RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer, const std::function<void()>& prefetch,
+                       const BatchResolve& resolve) {
   auto t0 = std::chrono::steady_clock::now();
   Impl impl(types_, rules_, entries_, opts_);
   if (writer.CanPreformat()) impl.preformat = &writer;
@@ -277,6 +284,7 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer, const std:
     while (true) {
       batch.clear();
       if (!next(batch, opts_.batch_items) && batch.empty()) break;
+      if (resolve) resolve(batch);
       BatchResult br;
       impl.Process(w, batch, br);
       emit(br);
@@ -366,6 +374,9 @@ RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer, const std:
           file(std::nullopt, 0);
           return;
         }
+        // Split deferred lines here, in parallel, before any wait (their
+        // line numbers are counted in take order: see ResolveDeferred).
+        if (resolve) resolve(items);
         // Read ahead for the next take while no thread holds read_mu for long.
         if (prefetch) prefetch();
         BatchResult br;

@@ -79,7 +79,13 @@ class Engine {
   // `prefetch`, when given, is called by evaluating threads (with two or more
   // threads) right after they took a batch, outside the lock that serialises
   // `next`, concurrently with `next` (InputReader::Prefetch's contract).
-  RunSummary Run(const BatchSource& next, OutputWriter& writer, const std::function<void()>& prefetch = {});
+  // `resolve`, when given, is called on every batch right after `next`
+  // filled it, outside the lock that serialises `next`, by the thread that
+  // took it, before that thread waits for anything
+  // (InputReader::ResolveDeferred's contract).
+  using BatchResolve = std::function<void(std::vector<InputItem>& items)>;
+  RunSummary Run(const BatchSource& next, OutputWriter& writer, const std::function<void()>& prefetch = {},
+                 const BatchResolve& resolve = {});
 
  private:
   struct Impl;

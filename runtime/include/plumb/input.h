@@ -67,6 +67,8 @@ struct InputOptions {
   size_t window_bytes = 0;
 };
 
+struct LineRun;  // input.cpp: the lines of a deferred item
+
 // The JSON text of one item: a view into a reference-counted block (an mmap
 // window of the input file, a read buffer, a whole document) shared by many
 // items, or a private padded copy.
@@ -116,11 +118,18 @@ struct InputItem {
   void set_source(std::shared_ptr<const std::string> path) { source_ = std::move(path); }
 
   bool ok() const { return error.empty(); }
+  // A deferred item (InputReader::NextBatchDeferred): `json` holds whole
+  // NDJSON lines not yet split into items; InputReader::ResolveDeferred
+  // replaces it with them.
+  bool deferred() const { return deferred_ != nullptr; }
   // "path:line 12: message" style text for error reports.
   std::string Where() const { return locator.empty() ? source() : source() + ": " + locator; }
 
  private:
+  friend class InputReader;
+  friend struct LineRun;
   std::shared_ptr<const std::string> source_;
+  std::shared_ptr<const LineRun> deferred_;
 };
 
 class InputReader {
@@ -133,6 +142,23 @@ class InputReader {
   // Appends up to max_items items (CIs or error records) to `out`. Returns
   // false once the input is exhausted and nothing was appended.
   bool NextBatch(std::vector<InputItem>& out, size_t max_items);
+
+  // NextBatch for callers that split NDJSON lines on their own threads
+  // (decision 35): `out` may end with one deferred item (deferred()), a run
+  // of whole lines of an NDJSON file, cut under this call at a newline found
+  // backwards from about max_items * 2 KiB ahead, without looking at the
+  // lines. The caller must pass the batch to ResolveDeferred soon after,
+  // outside whatever serialises NextBatchDeferred calls, and must not wait
+  // before that for anything another NextBatchDeferred call may hold: a
+  // later call may wait until every run handed out before it is resolved
+  // (line numbers are counted by the resolving threads, in hand-out order).
+  // Items, their order, locators and errors are then exactly NextBatch's;
+  // only how many items a batch holds differs.
+  bool NextBatchDeferred(std::vector<InputItem>& out, size_t max_items);
+  // Replaces a deferred item at the end of `items` by the items of its lines
+  // (a no-op when there is none). May wait for runs handed out earlier to be
+  // resolved by other threads. Thread-safe; needs no lock.
+  static void ResolveDeferred(std::vector<InputItem>& items);
 
   // Optional: reads ahead what a later NextBatch will need (for NDJSON in a
   // regular file, the next block), so that NextBatch, which callers serialise,
