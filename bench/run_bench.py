@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -357,6 +358,22 @@ def run(args, plumb, rss_counts, workdir):
     out.append("\n2-thread / 1-thread scaling: %.2fx (runs: 1t %s; 2t %s)\n" % (
         scaling, ", ".join("%.2f" % x for x in results[1]["runs"]),
         ", ".join("%.2f" % x for x in results[2]["runs"])))
+    # The same ratios per round (each round's runs ran back to back), median over
+    # the rounds: where the host's speed drifts within a run of rounds (the tenth
+    # session's machine: one-thread walls of one binary from 0.74 to 1.12 s), the
+    # best of each row may come from different stretches of time; per-round ratios
+    # pair runs made moments apart.
+    def per_round(num, den):
+        return statistics.median(n / d for n, d in zip(num, den))
+    fl_runs = [f["seconds"] for f in samples["floor"]]
+    flr_runs = [f["seconds"] for f in samples["floor_read"]]
+    out.append("Per-round ratios, median of %d rounds: plumb --threads 1 vs floor %.2fx, vs the "
+               "reading floor %.2fx; 2-thread / 1-thread scaling %.2fx (JIT cache off %.2fx, "
+               "ahead-of-time pack %.2fx)\n" % (
+                   R, per_round(fl_runs, results[1]["runs"]), per_round(flr_runs, results[1]["runs"]),
+                   per_round(results[1]["runs"], results[2]["runs"]),
+                   per_round(results["cold1"]["runs"], results["cold2"]["runs"]),
+                   per_round(results["aot1"]["runs"], results["aot2"]["runs"])))
     cold_scaling = results["cold1"]["wall"] / results["cold2"]["wall"]
     out.append("2-thread / 1-thread scaling with the JIT cache off: %.2fx\n" % cold_scaling)
     aot_scaling = results["aot1"]["wall"] / results["aot2"]["wall"]
