@@ -265,8 +265,8 @@ struct LineChain {
 
 // What a deferred item needs to become the items of its lines.
 struct LineRun {
-  std::shared_ptr<const void> keep;            // the blocks its text views
-  std::shared_ptr<const std::string> source;   // the path (kept through `keep`)
+  std::shared_ptr<const void> keep;           // the blocks its text views
+  std::shared_ptr<const std::string> source;  // the path (kept through `keep`)
   std::shared_ptr<LineChain> chain;
   uint64_t index = 0;
   InputOptions opt;
@@ -329,7 +329,10 @@ class FileReader {
   // With `defer`, NDJSON lines may be handed out as one deferred item (a
   // run, see ClaimRun), which then ends the call.
   bool Next(std::vector<InputItem>& out, size_t max, bool defer = false) {
-    defer_bytes_ = defer ? std::max<size_t>(max > out.size() ? max - out.size() : 1, 1) * kRunBytesPerItem : 0;
+    defer_bytes_ =
+        defer ? std::min<size_t>(max > out.size() ? max - out.size() : 1, kMaxRunBytes / kRunBytesPerItem) *
+                    kRunBytesPerItem
+              : 0;
     // The keeper of this call's lines is dropped with the call: the items
     // hold it, the reader does not.
     struct DropKeeper {
@@ -1246,6 +1249,7 @@ class FileReader {
   // deferred runs (ClaimRun): while !synced_, line_no_ is stale and the
   // chain counts the lines
   static constexpr size_t kRunBytesPerItem = 2048;  // a run's target size per wanted item
+  static constexpr size_t kMaxRunBytes = 64 << 20;  // whatever the batch size
   size_t defer_bytes_ = 0;                          // this call's run target; 0: no runs
   std::shared_ptr<LineChain> chain_;
   uint64_t runs_ = 0;

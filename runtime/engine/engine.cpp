@@ -226,8 +226,9 @@ RunSummary Engine::Run(InputReader& reader, OutputWriter& writer) {
   if (std::getenv("PLUMB_NO_DEFER"))
     return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatch(out, max); },
                writer, prefetch);
-  return Run([&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatchDeferred(out, max); },
-             writer, prefetch, &InputReader::ResolveDeferred);
+  return Run(
+      [&reader](std::vector<InputItem>& out, size_t max) { return reader.NextBatchDeferred(out, max); },
+      writer, prefetch, &InputReader::ResolveDeferred);
 }
 
 RunSummary Engine::Run(const BatchSource& next, OutputWriter& writer, const std::function<void()>& prefetch,

@@ -181,6 +181,45 @@ def main():
     r2 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "2")
     check("threads 1 vs 2: byte-identical ndjson", r1[1] == r2[1] and r1[1] != "", "outputs differ")
 
+    # 2b. A long NDJSON file (many line runs, decision 35) with blank, broken and
+    # non-object lines: SARIF (which carries line numbers) and ndjson identical for
+    # 1, 2 and 3 threads; errors name the right lines.
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = []
+        for root, _, files in sorted(os.walk("examples/cis")):
+            for f in sorted(files):
+                if f.endswith(".json"):
+                    with open(os.path.join(root, f)) as fh:
+                        docs.append(json.dumps(json.load(fh)))
+        lines, bad = [], []
+        for i in range(6000):
+            if i % 997 == 13:
+                lines.append('{"resourceType": "AWS::EC2::Volume", "broken')
+                bad.append(len(lines))
+            elif i % 331 == 7:
+                lines.append("")
+            elif i % 701 == 9:
+                lines.append("[" + docs[i % len(docs)] + ", 42]")
+            else:
+                lines.append(docs[i % len(docs)])
+        big = os.path.join(tmp, "many.ndjson")
+        with open(big, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        outs = {}
+        for t in ("1", "2", "3"):
+            for fmt in ("sarif", "ndjson"):
+                rc, out, err = run(plumb, *base, "--input", big, "--format", fmt, "--threads", t)
+                outs[(t, fmt)] = (rc, out)
+        check("long NDJSON: threads 1, 2, 3 give identical SARIF and ndjson",
+              all(outs[(t, f)] == outs[("1", f)] for t in ("2", "3") for f in ("sarif", "ndjson"))
+              and outs[("1", "sarif")][0] == 3, [k for k in outs if outs[k] != outs[("1", k[1])]])
+        errs = [json.loads(l) for l in outs[("1", "ndjson")][1].splitlines() if '"error"' in l]
+        check("long NDJSON: the broken lines' errors name them",
+              sorted(e.get("locator", "") for e in errs)
+              == sorted(["line %d" % n for n in bad] +
+                        ["line %d item 2" % (n + 1) for n, l in enumerate(lines) if l.startswith("[")]),
+              errs[:3])
+
     # 3. Each output format parses.
     for fmt in ["json", "evaluations", "junit", "sarif", "table", "ndjson"]:
         rc, out, err = run(plumb, *base, "--input", "examples/cis", "--format", fmt)
