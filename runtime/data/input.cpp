@@ -204,6 +204,16 @@ std::string Bytes(uint64_t n) {
   return std::to_string(n) + " bytes";
 }
 
+// "line 12", built in the small-string buffer (no allocation, no temporaries).
+void SetLineLocator(std::string& out, uint64_t n) {
+  char loc[32] = "line ";
+  out.assign(loc, std::to_chars(loc + 5, loc + sizeof loc, n).ptr);
+}
+
+std::string LineTooLong(size_t max_item_bytes) {
+  return "line longer than the limit of " + Bytes(max_item_bytes);
+}
+
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string_view Trim(std::string_view s) {
@@ -250,7 +260,6 @@ const char* OdTypeName(od::json_type t) {
   return "?";
 }
 
-// Reads one file (or stdin) and turns it into items.
 }  // namespace
 
 // Line numbering across deferred runs (decision 35): the reader hands runs
@@ -275,6 +284,7 @@ struct LineRun {
 
 namespace {
 
+// Reads one file (or stdin) and turns it into items.
 class FileReader {
  public:
   FileReader(std::string path, int fd, bool own_fd, const InputOptions& opt, od::parser& od_parser,
@@ -788,8 +798,7 @@ class FileReader {
           if (len_ - pos_ > opt_.max_item_bytes) {
             SyncLines();
             ++line_no_;
-            AddError("line " + std::to_string(line_no_),
-                     "line longer than the limit of " + Bytes(opt_.max_item_bytes));
+            AddError("line " + std::to_string(line_no_), LineTooLong(opt_.max_item_bytes));
             SkipRestOfLine();
             return;
           }
@@ -816,8 +825,7 @@ class FileReader {
       if (line_no_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line = Trim(line.substr(3));
       if (line.empty()) continue;
       if (line.size() > opt_.max_item_bytes) {
-        AddError("line " + std::to_string(line_no_),
-                 "line longer than the limit of " + Bytes(opt_.max_item_bytes));
+        AddError("line " + std::to_string(line_no_), LineTooLong(opt_.max_item_bytes));
         return;
       }
       // Fast path: an object line is one item as it is; the decoder parses it
@@ -825,28 +833,20 @@ class FileReader {
       // expanded by the engine's worker (ExpandDocument), off this thread.
       if (line.front() == '{' && !force_expand_) {
         InputItem item;
-        char loc[32] = "line ";  // fits the small-string buffer: no allocation, no temporaries
-        item.locator.assign(loc, std::to_chars(loc + 5, loc + sizeof loc, line_no_).ptr);
+        SetLineLocator(item.locator, line_no_);
         if (copy) {
           item.set_source(source_);
           item.json = ItemText::Copy(line);
         } else {
           // The line's block and the path are kept through this call's
           // keeper (see BatchKeeper).
-          if (!keep_) {
-            keep_ = std::make_shared<BatchKeeper>();
-            keep_->source = source_;
-          }
-          if (keep_->blocks.empty() || keep_->blocks.back() != blk_) keep_->blocks.push_back(blk_);
-          item.set_source(std::shared_ptr<const std::string>(keep_, keep_->source.get()));
+          KeepBlock();
+          item.set_source(KeptSource());
           item.json = ItemText(keep_, line);
         }
         out.push_back(std::move(item));
       } else {
-        doc_ = std::make_shared<std::string>();
-        doc_->reserve(line.size() + kPad);
-        doc_->assign(line);
-        Expand("line " + std::to_string(line_no_));
+        ExpandLineDoc(line, line_no_);
       }
       return;
     }
@@ -874,14 +874,10 @@ class FileReader {
       chain_->lines = line_no_;
       synced_ = false;
     }
-    if (!keep_) {
-      keep_ = std::make_shared<BatchKeeper>();
-      keep_->source = source_;
-    }
-    if (keep_->blocks.empty() || keep_->blocks.back() != blk_) keep_->blocks.push_back(blk_);
+    KeepBlock();
     auto run = std::make_shared<LineRun>();
     run->keep = keep_;
-    run->source = std::shared_ptr<const std::string>(keep_, keep_->source.get());
+    run->source = KeptSource();
     run->chain = chain_;
     run->index = runs_++;
     run->opt = opt_;
@@ -915,14 +911,33 @@ class FileReader {
     }
     FileReader fr(std::string(), -1, false, opt, od_parser, dom_parser);
     fr.source_ = std::move(source);
-    fr.doc_ = std::make_shared<std::string>();
-    fr.doc_->reserve(line.size() + kPad);
-    fr.doc_->assign(line);
-    fr.Expand("line " + std::to_string(line_no));
+    fr.ExpandLineDoc(line, line_no);
     for (Piece& p : fr.pieces_) fr.Deliver(p, out);
   }
 
  private:
+  // Makes doc_ a padded copy of a line that is not a lone object and splits
+  // it into pieces located in "line N".
+  void ExpandLineDoc(std::string_view line, uint64_t line_no) {
+    doc_ = std::make_shared<std::string>();
+    doc_->reserve(line.size() + kPad);
+    doc_->assign(line);
+    Expand("line " + std::to_string(line_no));
+  }
+
+  // Makes this call's keeper (BatchKeeper) hold the current block.
+  void KeepBlock() {
+    if (!keep_) {
+      keep_ = std::make_shared<BatchKeeper>();
+      keep_->source = source_;
+    }
+    if (keep_->blocks.empty() || keep_->blocks.back() != blk_) keep_->blocks.push_back(blk_);
+  }
+  // The path, kept alive through this call's keeper.
+  std::shared_ptr<const std::string> KeptSource() const {
+    return std::shared_ptr<const std::string>(keep_, keep_->source.get());
+  }
+
   // Discards input up to and including the next newline, without keeping it.
   void SkipRestOfLine() {
     for (;;) {
@@ -1479,11 +1494,10 @@ void InputReader::ResolveDeferred(std::vector<InputItem>& items) {
     if (line.empty()) continue;
     uint64_t line_no = first + i;
     InputItem item;
-    char loc[32] = "line ";  // fits the small-string buffer
-    item.locator.assign(loc, std::to_chars(loc + 5, loc + sizeof loc, line_no).ptr);
+    SetLineLocator(item.locator, line_no);
     if (line.size() > run->opt.max_item_bytes) {
       item.set_source(run->source);
-      item.error = "line longer than the limit of " + Bytes(run->opt.max_item_bytes);
+      item.error = LineTooLong(run->opt.max_item_bytes);
     } else if (line.front() == '{') {
       item.set_source(run->source);
       item.json = ItemText(run->keep, line);
