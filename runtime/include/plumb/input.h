@@ -28,7 +28,7 @@
 //   InputItem with `error` set and reading goes on with the next line / item /
 //   file. Items of a container file before a point of damage are delivered.
 // - Memory is bounded: NDJSON and directories are streamed (files, gzip,
-//   stdin and pipes through 4 MiB read blocks, recycled; with map_files,
+//   stdin and pipes through 1 MiB read blocks, recycled; with map_files,
 //   regular files through read-only mmap windows); a window or block is freed
 //   when the last item viewing it is released. A whole-document file
 //   (snapshot, array, single CI) is read whole up to max_document_bytes.
@@ -58,12 +58,12 @@ struct InputOptions {
   uint64_t max_decompressed_bytes = 64ull << 30;  // per gzip file (bombs)
   size_t max_depth = 1024;                        // JSON nesting while locating items
   // NDJSON in a regular file named by path is read with read(2) into reused
-  // 4 MiB blocks, as pipes and gzip are (true: through mmap windows instead;
+  // 1 MiB blocks, as pipes and gzip are (true: through mmap windows instead;
   // decision 33 says why read(2) is the default). The environment variables
   // PLUMB_INPUT_MMAP / PLUMB_INPUT_NO_MMAP force true / false (benchmarking).
   bool map_files = false;
   // Size of an mmap window / read block for NDJSON; 0 means the defaults
-  // (8 MiB / 4 MiB). Small values are for tests of boundary handling.
+  // (8 MiB / 1 MiB). Small values are for tests of boundary handling.
   size_t window_bytes = 0;
 };
 
