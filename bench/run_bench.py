@@ -374,6 +374,8 @@ def run(args, plumb, rss_counts, workdir):
                    per_round(results[1]["runs"], results[2]["runs"]),
                    per_round(results["cold1"]["runs"], results["cold2"]["runs"]),
                    per_round(results["aot1"]["runs"], results["aot2"]["runs"])))
+    out.append("Floor runs, one pass per round (s): %s; the reading floor: %s\n" % (
+        ", ".join("%.3f" % x for x in fl_runs), ", ".join("%.3f" % x for x in flr_runs)))
     cold_scaling = results["cold1"]["wall"] / results["cold2"]["wall"]
     out.append("2-thread / 1-thread scaling with the JIT cache off: %.2fx\n" % cold_scaling)
     aot_scaling = results["aot1"]["wall"] / results["aot2"]["wall"]
