@@ -76,6 +76,23 @@ def plumb_run(plumb, corpus, threads, out="/dev/null", extra=(), pack_so=None, e
     return wall, rss, cpu
 
 
+def build_kind(plumb):
+    """How the runtime library was built, from the build dir's CMakeCache.txt:
+    with a profile (bench/pgo_build.sh, decision 37) or without."""
+    cache = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(plumb))), "CMakeCache.txt")
+    try:
+        with open(cache) as f:
+            text = f.read()
+    except OSError:
+        return "build settings unknown"
+    kind = "Release" if "CMAKE_BUILD_TYPE:STRING=Release" in text else "not a Release build"
+    if "-fprofile-use" in text:
+        return kind + ", runtime profile-guided (bench/pgo_build.sh)"
+    if "-fprofile-generate" in text:
+        return kind + ", runtime INSTRUMENTED for profiling: figures meaningless"
+    return kind + ", runtime without a profile"
+
+
 def best_of(n, fn):
     runs = [fn() for _ in range(n)]
     return min(runs, key=lambda r: r[0]), runs
@@ -313,9 +330,9 @@ def run(args, plumb, rss_counts, workdir):
     fl_cps, fl_mbs = floor["cis_per_s"], floor["mb_per_s"]
     out = []
     out.append("# Plumb throughput benchmark\n")
-    out.append("Machine: %s, %d CPUs, %s; plumb: %s\n" % (
+    out.append("Machine: %s, %d CPUs, %s; plumb: %s (%s)\n" % (
         platform.processor() or platform.machine(), os.cpu_count(),
-        platform.platform(), plumb))
+        platform.platform(), plumb, build_kind(plumb)))
     out.append("Corpus: %s CIs, %.1f MB NDJSON (%.0f B/CI), seed %d; pack: 14 rules "
                "(bench/rules/pack.plumb); best of %d.\n" % (
                    fmt_rate(ncis), mb, size / max(ncis, 1), args.seed, R))
