@@ -8,9 +8,9 @@
 //
 // Usage: floor FILE [REPEAT] [map|read]   (REPEAT passes, best kept)
 //   Default: the file is loaded before the timing; each pass parses the bytes in memory.
-//   read: each pass also reads the file with read(2) into one reused 1 MiB buffer (grown for a longer line)
-//   (as `plumb run` reads it, decision 33) inside the timing: parse-only work
-//   plus the reading every tool pays.
+//   read: each pass also reads the file with read(2) into one reused 1 MiB buffer,
+//   grown for a longer line (as `plumb run` reads it, decisions 33 and 36), inside
+//   the timing: parse-only work plus the reading every tool pays.
 //   map: the same, but the file is mapped (mmap from the page cache; how plumb
 //   read files until decision 33, and still does with PLUMB_INPUT_MMAP=1).
 // Output: one JSON object on stdout:
