@@ -212,6 +212,11 @@ void SetLineLocator(std::string& out, uint64_t n) {
   char loc[32] = "line ";
   out.assign(loc, std::to_chars(loc + 5, loc + sizeof loc, n).ptr);
 }
+std::string LineLocator(uint64_t n) {
+  std::string out;
+  SetLineLocator(out, n);
+  return out;
+}
 
 std::string LineTooLong(size_t max_item_bytes) {
   return "line longer than the limit of " + Bytes(max_item_bytes);
@@ -801,7 +806,7 @@ class FileReader {
           if (len_ - pos_ > opt_.max_item_bytes) {
             SyncLines();
             ++line_no_;
-            AddError("line " + std::to_string(line_no_), LineTooLong(opt_.max_item_bytes));
+            AddError(LineLocator(line_no_), LineTooLong(opt_.max_item_bytes));
             SkipRestOfLine();
             return;
           }
@@ -828,7 +833,7 @@ class FileReader {
       if (line_no_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line = Trim(line.substr(3));
       if (line.empty()) continue;
       if (line.size() > opt_.max_item_bytes) {
-        AddError("line " + std::to_string(line_no_), LineTooLong(opt_.max_item_bytes));
+        AddError(LineLocator(line_no_), LineTooLong(opt_.max_item_bytes));
         return;
       }
       // Fast path: an object line is one item as it is; the decoder parses it
@@ -925,7 +930,7 @@ class FileReader {
     doc_ = std::make_shared<std::string>();
     doc_->reserve(line.size() + kPad);
     doc_->assign(line);
-    Expand("line " + std::to_string(line_no));
+    Expand(LineLocator(line_no));
   }
 
   // Makes this call's keeper (BatchKeeper) hold the current block.
