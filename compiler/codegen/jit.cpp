@@ -39,7 +39,7 @@ Jit::~Jit() = default;
 
 namespace {
 std::string TargetString(const JITTargetMachineBuilder& b) {
-  return b.getTargetTriple().str() + "|" + b.getCPU() + "|" + b.getFeatures().getString() + "|fast-isel-O1";
+  return b.getTargetTriple().str() + "|" + b.getCPU() + "|" + b.getFeatures().getString() + "|fast-isel-jitpipe";
 }
 }  // namespace
 
@@ -75,11 +75,11 @@ std::unique_ptr<Jit> Jit::Create(std::string& error) {
     InitializeNativeTarget();
     InitializeNativeTargetAsmPrinter();
   });
-  // IR is optimised at O1 (Optimize, OptLevel::kJit); machine code is
-  // selected with the fast path (CodeGenOptLevel::None, FastISel and the fast
-  // register allocator). Decision 24: compile time about halved (stdlib 0.68 s
-  // -> 0.33 s CPU) for ~1% more instructions in a run; ahead-of-time packs
-  // (emit.cpp) keep O2 and the default code generator.
+  // IR is optimised by the JIT's short pipeline (Optimize, OptLevel::kJit,
+  // decision 38; it was O1 until then); machine code is selected with the
+  // fast path (CodeGenOptLevel::None, FastISel and the fast register
+  // allocator; decision 24). Ahead-of-time packs (emit.cpp) keep O2 and the
+  // default code generator.
   auto jtmb = JITTargetMachineBuilder::detectHost();
   if (!jtmb) {
     error = toString(jtmb.takeError());
