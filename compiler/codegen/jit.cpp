@@ -39,7 +39,8 @@ Jit::~Jit() = default;
 
 namespace {
 std::string TargetString(const JITTargetMachineBuilder& b) {
-  return b.getTargetTriple().str() + "|" + b.getCPU() + "|" + b.getFeatures().getString() + "|fast-isel-jitpipe";
+  return b.getTargetTriple().str() + "|" + b.getCPU() + "|" + b.getFeatures().getString() +
+         "|fast-isel-jitpipe";
 }
 }  // namespace
 
