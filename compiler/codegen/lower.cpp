@@ -1313,14 +1313,19 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
       auto *fail = BasicBlock::Create(c, "check_failed", f), *cont = BasicBlock::Create(c, "check_ok", f);
       b.CreateCondBr(ok, cont, fail);
       b.SetInsertPoint(fail);
+      std::string src(sm_.Slice(chk.cond->span));
+      for (auto& ch : src)
+        if (ch == '\n' || ch == '\t') ch = ' ';
+      // The generated detail text ("x is 3"), lowered once per check: the
+      // annotation of a check without a message and --explain share it (it
+      // re-evaluates the operands, so a second copy doubled their code).
+      std::optional<Val> details;
       Val msg;
       if (chk.message) {
         msg = body.Interpolate(*chk.message);
       } else {
-        std::string src(sm_.Slice(chk.cond->span));
-        for (auto& ch : src)
-          if (ch == '\n' || ch == '\t') ch = ' ';
-        msg = body.Concat({body.Str(src + ": "), body.Details(*chk.cond)});
+        details = body.Details(*chk.cond);
+        msg = body.Concat({body.Str(src + ": "), *details});
       }
       body.Store(ann, msg);
       {
@@ -1330,12 +1335,10 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
         b.CreateCondBr(want, yes, done);
         b.SetInsertPoint(yes);
         LineCol p = sm_.Position(chk.span.file, chk.span.begin);
-        std::string src(sm_.Slice(chk.cond->span));
-        for (auto& ch : src)
-          if (ch == '\n' || ch == '\t') ch = ' ';
+        if (!details) details = body.Details(*chk.cond);
         Val why = body.Concat({body.Str(fmt::format("check {} at {}:{}: {}: ", check_index + 1,
                                                     sm_.Path(chk.span.file), p.line, src)),
-                               body.Details(*chk.cond)});
+                               *details});
         b.CreateCall(Helper("plumb_explain"), {f->getArg(0), body.ToPtr(why)});
         b.CreateBr(done);
         b.SetInsertPoint(done);
