@@ -175,6 +175,21 @@ def main():
     check("explain: compliant evaluations carry none",
           all("explanation" not in d for d in ex.values() if d["complianceType"] != "NON_COMPLIANT"))
     check("no --explain, no explanation", all("explanation" not in d for d in v.values()))
+    # A check without a message: its annotation is the generated detail text, and
+    # --explain shows the same text after the check's location (decision 38: one
+    # lowering serves both).
+    with tempfile.TemporaryDirectory() as tmp:
+        rule = os.path.join(tmp, "bare.plumb")
+        with open(rule, "w") as f:
+            f.write("rule bare_encrypted for AWS::EC2::Volume {\n"
+                    "  check configuration.encrypted == true and (configuration.size ?? 0) > 0\n}\n")
+        rc, out, err = run(plumb, rule, "--stdlib", "stdlib", "--now", NOW, "--input", "examples/cis",
+                           "--format", "ndjson", "--explain")
+        bare = verdicts(out).get(("bare_encrypted", "vol-0fedcba987654321a"), {})
+        want = "configuration.encrypted == true and (configuration.size ?? 0) > 0: configuration.encrypted is false"
+        check("bare check: generated annotation", bare.get("annotation") == want, (bare, err))
+        check("bare check: --explain repeats it after the location",
+              bare.get("explanation") == f"check 1 at {rule}:2: {want}", bare)
 
     # 2. Threads: byte-identical ndjson.
     r1 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "1")
