@@ -38,9 +38,11 @@ class Jit::Store : public ObjectCache {
 Jit::~Jit() = default;
 
 namespace {
+// Part of every cache key: the target, and how its code is made (fast
+// instruction selection after the JIT's pipeline, by its own text).
 std::string TargetString(const JITTargetMachineBuilder& b) {
-  return b.getTargetTriple().str() + "|" + b.getCPU() + "|" + b.getFeatures().getString() +
-         "|fast-isel-jitpipe";
+  return b.getTargetTriple().str() + "|" + b.getCPU() + "|" + b.getFeatures().getString() + "|fast-isel|" +
+         kJitPipeline;
 }
 }  // namespace
 
