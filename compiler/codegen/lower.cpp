@@ -92,7 +92,9 @@ class Body {
   Value* Truth(Val v) { return b_.CreateAnd(IsTag(v, PLUMB_BOOL), b_.CreateICmpNE(v.bits, b_.getInt64(0))); }
   Val Call1(const char* helper, std::vector<Value*> args);  // helpers with an `out` last parameter
   Value* CallI32(const char* helper, std::vector<Value*> args);
-  Val LoadField(Val rec, int i);
+  // Field `i` (schema order) of `rec`, a record of `ri`: its slot in the
+  // record's layout (Lowerer::Layout), or absent when the layout has none.
+  Val LoadField(Val rec, const check::RecordInfo* ri, int i);
   Val Index(Val obj, TypeRef ot, const ast::Expr& idx);
   Val Convert(Builtin b, Val v, TypeRef from);
   Val CoercedLiteral(const ast::Expr& e, TypeRef t);
@@ -110,6 +112,13 @@ class Body {
   Val Interpolate(const ast::StringLit& s);
   Val Concat(std::vector<Val> parts);
   TypeRef TypeOf(const ast::Expr& e) { return side_->TypeOf(e); }
+  // The record type of `e` (checked as a record, optional or not).
+  const check::RecordInfo* RecordOf(const ast::Expr& e) {
+    TypeRef t = TypeOf(e);
+    if (!t || t->kind != check::TK::kRecord || !t->rec) throw std::logic_error("field of a non-record");
+    return t->rec;
+  }
+  const check::RecordInfo* root_ = nullptr;  // a rule instantiation's (or the REPL's) CI record
   BasicBlock* NewBlock(const char* name) { return BasicBlock::Create(fn_->getContext(), name, fn_); }
   void Fail(const std::string& msg);
 
@@ -212,25 +221,56 @@ class Lowerer {
       out_.types[id].elem = e;
     } else if (t->kind == TK::kRecord) {
       const check::RecordInfo* r = t->rec;
+      const std::vector<int>& slots = Layout(r);
       std::vector<rt::FieldDesc> fields;
       for (size_t i = 0; i < r->fields.size(); ++i) {
+        if (slots[i] < 0) continue;
         rt::FieldDesc f;
         f.name = r->fields[i].name;
         f.aliases = r->fields[i].aliases;
         f.required = r->fields[i].required;
-        f.used = all_used_ ||
-                 (r->is_root ? IsRootFieldUsed(r, i) : prog_.used_fields.count({r, static_cast<int>(i)}) > 0);
+        f.used = FieldUsed(r, i);
+        // Types of unused fields are not needed (never decoded).
+        f.type = f.used ? TypeIdOf(r->fields[i].type) : rt::kNoType;
         fields.push_back(std::move(f));
       }
-      // Types of unused fields are not needed (never decoded).
-      for (size_t i = 0; i < fields.size(); ++i)
-        fields[i].type = fields[i].used ? TypeIdOf(r->fields[i].type) : rt::kNoType;
       auto& td = out_.types[id];
       td.name = r->name;
       td.from_scalar = r->from_scalar;
       td.fields = std::move(fields);
     }
     return id;
+  }
+
+  bool FieldUsed(const check::RecordInfo* r, size_t i) {
+    return all_used_ ||
+           (r->is_root ? IsRootFieldUsed(r, i) : prog_.used_fields.count({r, static_cast<int>(i)}) > 0);
+  }
+
+  // The record's run-time layout (decision 39): schema field i -> its slot, or
+  // -1 when the record has none for it. Only the fields a decoder may fill get
+  // a slot: those rules read, the required ones, and the from_scalar field
+  // (a lone scalar where the record is expected lands there, read or not), in
+  // schema order. The rest were never decoded (always absent), so leaving them
+  // out changes no value, printed or compared, and spares the walk zeroing
+  // them for every CI: a root record has ~20 fields, an RDS instance's
+  // configuration 62, and a rule reads a handful. The REPL (all_used_) keeps
+  // every field.
+  const std::vector<int>& Layout(const check::RecordInfo* r) {
+    auto [it, fresh] = layouts_.try_emplace(r);
+    if (fresh) {
+      int n = 0;
+      for (size_t i = 0; i < r->fields.size(); ++i) {
+        bool keep = FieldUsed(r, i) || r->fields[i].required ||
+                    (!r->from_scalar.empty() && r->fields[i].name == r->from_scalar);
+        it->second.push_back(keep ? n++ : -1);
+      }
+    }
+    return it->second;
+  }
+  int SlotOf(const check::RecordInfo* r, int i) {
+    const std::vector<int>& l = Layout(r);
+    return i >= 0 && static_cast<size_t>(i) < l.size() ? l[static_cast<size_t>(i)] : -1;
   }
 
   bool IsRootFieldUsed(const check::RecordInfo* r, size_t i) {
@@ -252,6 +292,7 @@ class Lowerer {
   std::unordered_map<std::string, FunctionCallee> helpers_;
   std::unordered_map<std::string, Constant*> strings_;
   std::unordered_map<TypeRef, rt::TypeId> type_ids_;
+  std::unordered_map<const check::RecordInfo*, std::vector<int>> layouts_;
   std::unordered_map<const check::FnInfo*, Function*> fns_;
 };
 
@@ -329,9 +370,11 @@ void Body::Fail(const std::string& msg) {
   b_.CreateCall(L_.Helper("plumb_fail"), {ctx_, L_.StringConst(msg + std::string(1, '\0'))});
 }
 
-Val Body::LoadField(Val rec, int i) {
+Val Body::LoadField(Val rec, const check::RecordInfo* ri, int i) {
+  int slot = L_.SlotOf(ri, i);
+  if (slot < 0) return Absent();  // never decoded: absent in every CI
   Value* base = b_.CreateSelect(IsTag(rec, PLUMB_RECORD), PtrOf(rec), L_.zeros_);
-  return Load(ElemPtr(base, b_.getInt64(i)));
+  return Load(ElemPtr(base, b_.getInt64(slot)));
 }
 
 Value* Body::Cond(const ast::Expr& e) { return Truth(Lower(e)); }
@@ -400,8 +443,12 @@ Val Body::Lower(const ast::Expr& e) {
             if (!r) throw std::logic_error("unresolved name");
             auto& bd = r->binding;
             switch (bd.kind) {
-              case check::BindKind::kRootField:
-                return Load(ElemPtr(ci_, b_.getInt64(bd.index)));
+              case check::BindKind::kRootField: {
+                if (!root_) throw std::logic_error("a CI field outside a rule");
+                int slot = L_.SlotOf(root_, bd.index);
+                if (slot < 0) return Absent();
+                return Load(ElemPtr(ci_, b_.getInt64(slot)));
+              }
               case check::BindKind::kParam:
                 return Load(ElemPtr(params_, b_.getInt64(bd.index)));
               case check::BindKind::kFnParam:
@@ -429,7 +476,8 @@ Val Body::Lower(const ast::Expr& e) {
                                   const_cast<check::TypeContext&>(L_.prog_.types).Record(r->record)))});
               }
             }
-            if (r->kind == check::Resolution::kField) return LoadField(Lower(*m.object), r->field);
+            if (r->kind == check::Resolution::kField)
+              return LoadField(Lower(*m.object), RecordOf(*m.object), r->field);
             if (r->kind == check::Resolution::kJsonField) {
               Val o = Lower(*m.object);
               return Call1("plumb_json_field", {ToPtr(o), ToPtr(Str(m.name))});
@@ -462,7 +510,8 @@ Val Body::Lower(const ast::Expr& e) {
           [&](const ast::Index& ix) -> Val {
             const check::Resolution* r = side_->ResOf(e.id);
             Val o = Lower(*ix.object);
-            if (r && r->kind == check::Resolution::kField) return LoadField(o, r->field);
+            if (r && r->kind == check::Resolution::kField)
+              return LoadField(o, RecordOf(*ix.object), r->field);
             return Index(o, TypeOf(*ix.object), *ix.index);
           },
           [&](const ast::Unary& u) -> Val {
@@ -1291,6 +1340,7 @@ bool Lowerer::LowerRule(const check::RuleInfo& r, int index) {
     Function* f = Function::Create(ft, GlobalValue::ExternalLinkage, ent.symbol, *out_.mod);
     auto* entry = BasicBlock::Create(c, "entry", f);
     Body body(*this, f, &inst.side, f->getArg(0), f->getArg(1), f->getArg(2));
+    body.root_ = inst.root;
     auto& b = body.B();
     b.SetInsertPoint(entry);
     Value* ann = f->getArg(3);
@@ -1399,6 +1449,7 @@ Lowered LowerExpression(const check::Program& prog, const SourceManager& sm, con
   Function* f = Function::Create(ft, GlobalValue::ExternalLinkage, "plumb.repl", *out.mod);
   auto* entry = BasicBlock::Create(c, "entry", f);
   Body body(L, f, &side, f->getArg(0), f->getArg(1), nullptr);
+  body.root_ = root;
   body.B().SetInsertPoint(entry);
   Val v = body.Lower(e);
   body.Store(f->getArg(2), v);

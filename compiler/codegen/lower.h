@@ -10,13 +10,18 @@
 //   returning 0 COMPLIANT, 1 NON_COMPLIANT, 2 NOT_APPLICABLE (`when` false)
 //   in the low byte; for NON_COMPLIANT, bits 8.. hold the 1-based index of
 //   the check that failed (coverage, explain).
-//   ci_fields are the fields of the CI's root record in schema order.
+//   ci_fields are the slots of the CI's root record, laid out as the
+//   TypeTable's root record says.
 //   A helper failure sets ctx->failed; the caller must then disregard the
 //   verdict.
 // - Per rule, "plumb.params.<index>" of C type void (PlumbCtx*, PlumbSlot*
 //   out) writes the parameters' defaults (absent when none).
 // - The runtime TypeTable describing every record the code reads is built
-//   alongside (projection: only used fields are decoded).
+//   alongside (projection: only used fields are decoded). A record there
+//   lists only the fields a decoder may fill (read by some rule, required,
+//   or its from_scalar field), in schema order, and the generated code
+//   addresses fields by their index in that list (decision 39);
+//   LowerExpression (the REPL) keeps every field.
 // - Runtime helpers are declared from builtins.def.
 #pragma once
 

@@ -191,6 +191,37 @@ def main():
         check("bare check: --explain repeats it after the location",
               bare.get("explanation") == f"check 1 at {rule}:2: {want}", bare)
 
+    # Record layouts (decision 39): a record has slots only for the fields a decoder
+    # fills. A field no rule reads but that holds a lone scalar (@fromScalar) keeps
+    # its slot, so `"grantee": "*"` is still a grantee; other unread fields are gone
+    # from the layout, and a rule reading a later field still finds it.
+    with tempfile.TemporaryDirectory() as tmp:
+        sdir = os.path.join(tmp, "schemas")
+        os.makedirs(sdir)
+        with open(os.path.join(sdir, "thing.plumb"), "w") as f:
+            f.write('package test.layout\n@fromScalar("who")\n'
+                    'type Grantee {\n  kind: string\n  who: string\n  note: string\n}\n'
+                    'resource Test::Layout::Thing {\n  configuration: {\n    a: string\n    b: string\n'
+                    '    grantee: Grantee\n    name: string\n  }\n}\n')
+        rule = os.path.join(tmp, "layout.plumb")
+        with open(rule, "w") as f:
+            f.write('rule no_grantee for Test::Layout::Thing {\n'
+                    '  check not exists(configuration.grantee) else "{configuration.name ?? "?"} has a grantee"\n}\n')
+        cis = os.path.join(tmp, "cis")
+        os.makedirs(cis)
+        for rid, g in (("t-star", "*"), ("t-none", None), ("t-obj", {"kind": "user", "note": "n"}),
+                       ("t-null", {"who": None})):
+            conf = {"a": "x", "b": "y", "name": rid}
+            if g is not None:
+                conf["grantee"] = g
+            one_ci(os.path.join(cis, rid + ".json"), "Test::Layout::Thing", rid, conf)
+        rc, out, err = run(plumb, rule, "--schemas", sdir, "--now", NOW, "--input", cis, "--format", "ndjson")
+        got = {k[1]: (d["complianceType"], d.get("annotation")) for k, d in verdicts(out).items()}
+        check("record layouts: a @fromScalar field no rule reads still makes its record present",
+              got == {"t-star": ("NON_COMPLIANT", "t-star has a grantee"), "t-none": ("COMPLIANT", ""),
+                      "t-obj": ("NON_COMPLIANT", "t-obj has a grantee"),
+                      "t-null": ("NON_COMPLIANT", "t-null has a grantee")}, (got, err))
+
     # 2. Threads: byte-identical ndjson.
     r1 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "1")
     r2 = run(plumb, *base, "--input", "examples/cis", "--format", "ndjson", "--threads", "2")

@@ -6,7 +6,9 @@
 //   immutable afterwards; it is shared read-only by all worker threads.
 // - Types are addressed by index (TypeId). Records list their fields in schema
 //   order; the decoder writes field i of a record into slot i, so compiled
-//   code reads a field with one load at a constant offset.
+//   code reads a field with one load at a constant offset. The compiler's
+//   tables list only the fields a decoder may fill (docs/decisions.md 39), so
+//   a record's slots are few even when its schema type has dozens of fields.
 // - FieldDesc::used == false means no rule reads the field: the decoder skips
 //   it (the projection) and the slot stays PLUMB_ABSENT.
 // - Finalize() must be called after the table is filled; it builds the
