@@ -657,13 +657,23 @@ struct KeyOrderCache {
     uint8_t size;              // the key's length
     uint8_t header;            // root sequences: ClassifyHeader(key)
   };
-  // Room for the keys a record type's objects have: its fields and a few
-  // others (bounded by kMaxKeys), so the cache grows with the types walked.
+  // Room for the keys a record type's objects have: at first its fields and a
+  // few others, doubled (up to kMaxKeys) when its objects have more keys, so
+  // the cache grows with the types walked. A record's layout holds only the
+  // fields rules read (decision 39): an RDS instance's configuration has 3
+  // fields in the bench pack and about 60 keys in every CI.
   struct Seq {
     explicit Seq(size_t room = kMaxKeys)
         : cap(static_cast<uint32_t>(std::min<size_t>(room, kMaxKeys))), e(new Entry[cap]) {}
     uint32_t n = 0, cap;
     std::unique_ptr<Entry[]> e;
+    void Grow() {
+      uint32_t more = std::min<uint32_t>(cap * 2, kMaxKeys);
+      std::unique_ptr<Entry[]> bigger(new Entry[more]);
+      std::memcpy(static_cast<void*>(bigger.get()), e.get(), n * sizeof(Entry));
+      e = std::move(bigger);
+      cap = more;
+    }
   };
   uint64_t table_serial = 0;
   std::vector<std::unique_ptr<Seq>> records;  // TypeId -> its objects' keys (record walks)
@@ -713,11 +723,14 @@ struct KeyOrderCache {
     return (m & e.mask) == e.mask;
   }
 
-  // Key `key` met at position *cursor of `s`: inserted there (overwritten
-  // when `s` is full, so a stream of ever new keys costs no shifting).
+  // Key `key` met at position *cursor of `s`: inserted there (`s` grown
+  // when full; at kMaxKeys overwritten, so a stream of ever new keys costs no
+  // shifting).
   static void Learn(Seq& s, uint32_t* cursor, std::string_view key, int32_t field, uint8_t header) {
     uint32_t c = *cursor;
-    if (key.size() > kMaxKeyBytes || c >= s.cap) return;
+    if (key.size() > kMaxKeyBytes) return;
+    if (s.n == s.cap && s.cap < kMaxKeys) s.Grow();
+    if (c >= s.cap) return;
     if (s.n < s.cap) {
       std::memmove(&s.e[c + 1], &s.e[c], (s.n - c) * sizeof(Entry));
       ++s.n;
