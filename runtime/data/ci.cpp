@@ -661,7 +661,7 @@ struct KeyOrderCache {
   // few others, doubled (up to kMaxKeys) when its objects have more keys, so
   // the cache grows with the types walked. A record's layout holds only the
   // fields rules read (decision 39): an RDS instance's configuration has 3
-  // fields in the bench pack and about 60 keys in every CI.
+  // fields in the bench pack and 34-39 keys in a CI.
   struct Seq {
     explicit Seq(size_t room = kMaxKeys)
         : cap(static_cast<uint32_t>(std::min<size_t>(room, kMaxKeys))), e(new Entry[cap]) {}
