@@ -95,6 +95,8 @@ class Body {
   // Field `i` (schema order) of `rec`, a record of `ri`: its slot in the
   // record's layout (Lowerer::Layout), or absent when the layout has none.
   Val LoadField(Val rec, const check::RecordInfo* ri, int i);
+  // The same, from the record's slot array `base` (the CI's root: ci_).
+  Val LoadSlot(Value* base, const check::RecordInfo* ri, int i);
   Val Index(Val obj, TypeRef ot, const ast::Expr& idx);
   Val Convert(Builtin b, Val v, TypeRef from);
   Val CoercedLiteral(const ast::Expr& e, TypeRef t);
@@ -370,11 +372,15 @@ void Body::Fail(const std::string& msg) {
   b_.CreateCall(L_.Helper("plumb_fail"), {ctx_, L_.StringConst(msg + std::string(1, '\0'))});
 }
 
-Val Body::LoadField(Val rec, const check::RecordInfo* ri, int i) {
+Val Body::LoadSlot(Value* base, const check::RecordInfo* ri, int i) {
   int slot = L_.SlotOf(ri, i);
   if (slot < 0) return Absent();  // never decoded: absent in every CI
-  Value* base = b_.CreateSelect(IsTag(rec, PLUMB_RECORD), PtrOf(rec), L_.zeros_);
   return Load(ElemPtr(base, b_.getInt64(slot)));
+}
+
+Val Body::LoadField(Val rec, const check::RecordInfo* ri, int i) {
+  // The select is dead when the field has no slot; the pipeline drops it.
+  return LoadSlot(b_.CreateSelect(IsTag(rec, PLUMB_RECORD), PtrOf(rec), L_.zeros_), ri, i);
 }
 
 Value* Body::Cond(const ast::Expr& e) { return Truth(Lower(e)); }
@@ -443,12 +449,9 @@ Val Body::Lower(const ast::Expr& e) {
             if (!r) throw std::logic_error("unresolved name");
             auto& bd = r->binding;
             switch (bd.kind) {
-              case check::BindKind::kRootField: {
+              case check::BindKind::kRootField:
                 if (!root_) throw std::logic_error("a CI field outside a rule");
-                int slot = L_.SlotOf(root_, bd.index);
-                if (slot < 0) return Absent();
-                return Load(ElemPtr(ci_, b_.getInt64(slot)));
-              }
+                return LoadSlot(ci_, root_, bd.index);
               case check::BindKind::kParam:
                 return Load(ElemPtr(params_, b_.getInt64(bd.index)));
               case check::BindKind::kFnParam:
