@@ -11,7 +11,7 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/SHA256.h>
+#include <llvm/Support/BLAKE3.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
 #include <llvm/TargetParser/Triple.h>
@@ -70,9 +70,12 @@ std::string ExecutableId() {
   return id;
 }
 
-// A cache key: hex SHA-256 over length-prefixed parts (no two part lists
-// hash the same text), starting with a format tag, the running executable's
-// id and the target.
+// A cache key: hex BLAKE3 (256 bits) over length-prefixed parts (no two part
+// lists hash the same text), starting with a format tag, the running
+// executable's id and the target. BLAKE3, not SHA-256: a warm `plumb run`
+// hashes every source it would compile (the stdlib's included, ~200 KB), and
+// LLVM's SHA-256 is portable C, ~3M instructions of a ~30M start; BLAKE3's
+// SIMD code does it in a tenth of that.
 class KeyHash {
  public:
   KeyHash(llvm::StringRef format, llvm::StringRef target) {
@@ -86,12 +89,12 @@ class KeyHash {
     h_.update(s);
   }
   std::string Hex() {
-    auto digest = h_.final();
+    llvm::BLAKE3Result<> digest = h_.final();
     return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), digest.size()), /*LowerCase=*/true);
   }
 
  private:
-  llvm::SHA256 h_;
+  llvm::BLAKE3 h_;
 };
 
 // An entry is the object followed by a trailer: CRC-32 of the object (4 bytes),

@@ -7,7 +7,7 @@
 //   "off" disables the cache), else $XDG_CACHE_HOME/plumb/jit, else
 //   $HOME/.cache/plumb/jit; "" = no cache. The directory is created (mode 0700)
 //   by JitCacheStore only.
-// - JitCacheKey(): hex SHA-256 over the *unoptimised* module's bitcode, the
+// - JitCacheKey(): hex BLAKE3 (256 bits) over the *unoptimised* module's bitcode, the
 //   target (triple, CPU, features), a format tag, and the build id of the
 //   running executable: another build of plumb (another optimiser or code
 //   generator) never reuses this one's code.
