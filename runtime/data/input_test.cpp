@@ -748,7 +748,7 @@ TEST_CASE("ItemText: copies, borrowed views and the empty text are padded") {
   InputItem item;
   item.set_source("a.ndjson");
   InputItem other = item;
-  CHECK(&other.source() == &item.source());  // one path string for a file's items
+  CHECK(&other.source() == &item.source());  // copies share one path string
   CHECK(InputItem().source().empty());
 }
 
