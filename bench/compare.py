@@ -13,7 +13,8 @@ the ratio to the simdjson parse floor measured in the same run.
         --variant after-stdin=build-reader/compiler/plumb,stdin
 
 A variant is NAME=PATH followed by comma-separated options: `env:K=V` sets an
-environment variable for that plumb; `stdin` feeds the corpus on standard
+environment variable for that plumb; `pack:FILE` runs a pack built ahead of time
+(`plumb build`) instead of the bench pack's sources; `stdin` feeds the corpus on standard
 input (`--input -`, read through read(2) blocks instead of mmap).
 """
 import argparse
@@ -30,10 +31,12 @@ import run_bench as rb
 def parse_variant(text):
     name, _, rest = text.partition("=")
     parts = rest.split(",")
-    v = {"name": name, "plumb": os.path.abspath(parts[0]), "env": {}, "stdin": False}
+    v = {"name": name, "plumb": os.path.abspath(parts[0]), "env": {}, "stdin": False, "pack": None}
     for opt in parts[1:]:
         if opt == "stdin":
             v["stdin"] = True
+        elif opt.startswith("pack:"):
+            v["pack"] = os.path.abspath(opt[5:])
         elif opt.startswith("env:"):
             k, _, val = opt[4:].partition("=")
             v["env"][k] = val
@@ -45,7 +48,8 @@ def parse_variant(text):
 
 
 def run_once(v, corpus, threads):
-    cmd = [v["plumb"], "run", rb.PACK, "--stdlib", rb.STDLIB[0], "--input",
+    rules = ["--pack", v["pack"]] if v["pack"] else [rb.PACK, "--stdlib", rb.STDLIB[0]]
+    cmd = [v["plumb"], "run", *rules, "--input",
            "-" if v["stdin"] else corpus, "--format", "ndjson", "--threads", str(threads),
            "--now", rb.NOW, "-o", "/dev/null"]
     env = dict(os.environ, **v["env"])

@@ -124,6 +124,23 @@ def run_floor(exe, corpus, repeat, reading=False):
     return json.loads(out)
 
 
+def run_floor_pair(exe, corpus):
+    # Two reading floors at once, each over the whole corpus, as two separate
+    # processes: nothing shared but the machine. Twice the work of one reading
+    # floor; the slower of the two is the pair's time. 2 x one / pair is how
+    # well this host runs two independent single-threaded jobs, the ceiling for
+    # any 2-thread / 1-thread scaling measured on it.
+    procs = [subprocess.Popen([exe, corpus, "1", "read"], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    secs = []
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode != 0:
+            raise SystemExit("floor pair failed")
+        secs.append(json.loads(out)["seconds"])
+    return max(secs)
+
+
 def count_lines(path):
     with open(path, "rb") as f:
         return sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 20), b""))
@@ -266,7 +283,7 @@ def run(args, plumb, rss_counts, workdir):
     # round: on a shared machine whose speed drifts, each variant's best comes
     # from the same stretches of time as the floor's (the ratios are what
     # counts). One floor pass per round, as one plumb run per round.
-    variants = [("floor", None), ("floor_read", None)]
+    variants = [("floor", None), ("floor_read", None), ("floor_pair", None)]
     for threads in (1, 2):
         variants += [(threads, {}), ("cold%d" % threads, {"env": COLD}),
                      ("aot%d" % threads, {"pack_so": pack_so})]
@@ -274,7 +291,9 @@ def run(args, plumb, rss_counts, workdir):
     for r in range(R):
         log("round %d of %d: floor, plumb -j1/-j2 (JIT cache warm, off, ahead-of-time pack)" % (r + 1, R))
         for name, kw in variants:
-            if name in ("floor", "floor_read"):
+            if name == "floor_pair":
+                samples[name].append(run_floor_pair(floor_exe, corpus))
+            elif name in ("floor", "floor_read"):
                 samples[name].append(run_floor(floor_exe, corpus, 1, reading=name == "floor_read"))
             else:
                 threads = name if isinstance(name, int) else int(name[-1])
@@ -283,7 +302,7 @@ def run(args, plumb, rss_counts, workdir):
     floor_read = min(samples["floor_read"], key=lambda f: f["seconds"])
     results = {}
     for name, _ in variants:
-        if name in ("floor", "floor_read"):
+        if name in ("floor", "floor_read", "floor_pair"):
             continue
         runs = samples[name]
         wall, rss, cpu = min(runs, key=lambda x: x[0])
@@ -393,6 +412,20 @@ def run(args, plumb, rss_counts, workdir):
                    per_round(results["aot1"]["runs"], results["aot2"]["runs"])))
     out.append("Floor runs, one pass per round (s): %s; the reading floor: %s\n" % (
         ", ".join("%.3f" % x for x in fl_runs), ", ".join("%.3f" % x for x in flr_runs)))
+    pair_runs = samples["floor_pair"]
+    out.append("The host's own two-core ceiling: two reading floors run at once as separate "
+               "processes, each over the whole corpus, take %.3f s at best against %.3f s for one "
+               "(2 x one / pair = %.2fx; per-round median %.2fx; pair runs: %s). No 2-thread / "
+               "1-thread scaling measured in this run can be expected above it.\n" % (
+                   min(pair_runs), floor_read["seconds"], 2 * floor_read["seconds"] / min(pair_runs),
+                   per_round([2 * x for x in flr_runs], pair_runs),
+                   ", ".join("%.3f" % x for x in pair_runs)))
+    # The same, round by round: plumb's 2-thread / 1-thread scaling as a share
+    # of what the host allowed two independent jobs moments earlier.
+    share = statistics.median((a / b) / (2 * f / p) for a, b, f, p in zip(
+        results[1]["runs"], results[2]["runs"], flr_runs, pair_runs))
+    out.append("plumb's 2-thread / 1-thread scaling as a share of that ceiling, per round (median of "
+               "%d): %.0f%%\n" % (R, 100 * share))
     cold_scaling = results["cold1"]["wall"] / results["cold2"]["wall"]
     out.append("2-thread / 1-thread scaling with the JIT cache off: %.2fx\n" % cold_scaling)
     aot_scaling = results["aot1"]["wall"] / results["aot2"]["wall"]
