@@ -10,8 +10,8 @@
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Object/ObjectFile.h>
-#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/BLAKE3.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
 #include <llvm/TargetParser/Triple.h>

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -66,13 +67,30 @@ namespace {
 // read in one pass: what ParseTimestamp would give, or nullopt when `s` is
 // not exactly that shape (the general parser then decides).
 std::optional<int64_t> ParseCanonicalTimestamp(std::string_view s) {
-  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-      s[19] != '.' || s[23] != 'Z')
-    return std::nullopt;
+  if (s.size() != 24) return std::nullopt;
   const auto* b = reinterpret_cast<const unsigned char*>(s.data());
-  unsigned bad = 0;
-  for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22}) bad |= (b[i] - '0') > 9u;
-  if (bad) return std::nullopt;
+  // The shape "YYYY-MM-DDTHH:MM:SS.mmmZ", eight bytes at a time (little-endian
+  // words; byte k of a word is its bits 8k..8k+7): the separators must be
+  // exactly those bytes, the other bytes digits. A byte is a digit when its
+  // high nibble is 3 before and after adding 6 (0x30-0x39 only); the adds
+  // carry out of no byte that passed the separator check or the first test.
+  auto word = [&](int at) {
+    uint64_t w;
+    std::memcpy(&w, b + at, 8);
+    return w;
+  };
+  auto shaped = [](uint64_t w, uint64_t sep_mask, uint64_t seps) {
+    constexpr uint64_t kHi = 0xF0F0F0F0F0F0F0F0ull, k3 = 0x3030303030303030ull, k6 = 0x0606060606060606ull;
+    uint64_t digit_mask = ~sep_mask & kHi;
+    return (w & sep_mask) == seps && (w & digit_mask) == (k3 & digit_mask) &&
+           ((w + k6) & digit_mask) == (k3 & digit_mask);
+  };
+  // Separator masks and values per word: "YYYY-MM-", "DDTHH:MM", ":SS.mmmZ".
+  static_assert(std::endian::native == std::endian::little, "the masks below are little-endian");
+  if (!shaped(word(0), 0xFF0000FF00000000ull, 0x2D00002D00000000ull) ||
+      !shaped(word(8), 0x0000FF0000FF0000ull, 0x00003A0000540000ull) ||
+      !shaped(word(16), 0xFF000000FF0000FFull, 0x5A0000002E00003Aull))
+    return std::nullopt;
   auto two = [&](int i) { return static_cast<unsigned>((b[i] - '0') * 10 + (b[i + 1] - '0')); };
   unsigned y = two(0) * 100 + two(2), mo = two(5), d = two(8), h = two(11), mi = two(14), sec = two(17);
   unsigned ms = two(20) * 10 + (b[22] - '0');

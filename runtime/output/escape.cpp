@@ -83,7 +83,8 @@ static inline bool PlainWord(uint64_t w) {
 static inline bool SpecialBlock(__m128i x) {
   const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
   return _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, space),
-                                        _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, slash)))) != 0;
+                                        _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, slash)))) !=
+         0;
 }
 #endif
 
@@ -145,7 +146,9 @@ static char* WriteJsonChars(char* p, std::string_view s) {
   // A signed compare with 0x20 catches controls and every byte >= 0x80. The
   // last block overlaps the one before it instead of reading past the text.
   if (n >= 16) {
-    auto special = [&](size_t at) { return SpecialBlock(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + at))); };
+    auto special = [&](size_t at) {
+      return SpecialBlock(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + at)));
+    };
     while (i + 16 <= n && !special(i)) i += 16;
     if (i < n && i + 16 > n && !special(n - 16)) i = n;
   }
