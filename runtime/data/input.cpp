@@ -502,12 +502,16 @@ class FileReader {
     size_t old = buf_.size();
     // Read into spare capacity when there is some, so a buffer sized from the
     // file is never reallocated (and copied) for its last bytes; otherwise
-    // grow geometrically, by 4 KiB to kChunk. resize() zero-fills what it
-    // adds: asking for a whole kChunk at once cost a small file (one CI, the
-    // common case of the REPL and of `plumb run` on a single CI) two
-    // zero-filled megabytes, ~3M instructions and ~500 page faults.
+    // grow geometrically, by 4 KiB to kChunk. Reads grow the same way from
+    // 64 KiB: detection of an NDJSON file needs its first line, and what it
+    // read is copied into the first block. resize() zero-fills what it adds:
+    // asking for a whole kChunk at once cost a small file (one CI, the common
+    // case of the REPL and of `plumb run` on a single CI) two zero-filled
+    // megabytes, ~3M instructions and ~500 page faults, and a large NDJSON
+    // file one zero-filled and one copied megabyte.
     size_t room = buf_.capacity() - old;
-    size_t want = room >= 64 ? std::min(kChunk, room) : std::clamp<size_t>(old, 4096, kChunk);
+    size_t want = room >= 64 ? std::min({kChunk, room, std::max<size_t>(old, 64 << 10)})
+                             : std::clamp<size_t>(old, 4096, kChunk);
     buf_.resize(old + want);
     ssize_t r = ReadSome(buf_.data() + old, want);
     if (r <= 0) {
