@@ -4,6 +4,7 @@
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/Support/CodeGen.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/TargetSelect.h>
 
@@ -58,17 +59,72 @@ std::string Jit::HostTarget() {
   return target;
 }
 
+bool Jit::AddEntry(const std::string& dir, const std::string& key, const std::vector<std::string>& required) {
+  // The optimised code of the same module first (CacheOptimized), then the
+  // JIT's own.
+  for (bool optimized : {true, false}) {
+    auto obj = JitCacheLoad(dir, optimized ? key + kOptimizedSuffix : key, required);
+    if (!obj) continue;
+    if (auto err = jit_->addObjectFile(std::move(obj))) {
+      consumeError(std::move(err));
+      return false;  // a failed add may leave symbols behind: compile afresh
+    }
+    from_cache_ = true;
+    optimized_ = optimized;
+    object_key_ = key;
+    return true;
+  }
+  return false;
+}
+
 bool Jit::AddCachedObject(const std::string& key, const std::vector<std::string>& required) {
   std::string dir = JitCacheDir();
   if (dir.empty() || key.empty()) return false;
-  auto obj = JitCacheLoad(dir, key, required);
-  if (!obj) return false;
-  if (auto err = jit_->addObjectFile(std::move(obj))) {
-    consumeError(std::move(err));
+  return AddEntry(dir, key, required);
+}
+
+bool Jit::CacheOptimized(Lowered& lowered, std::string& error) {
+  std::string dir = JitCacheDir();
+  if (dir.empty()) {
+    error = "the JIT cache is off";
     return false;
   }
-  from_cache_ = true;
-  object_key_ = key;
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  auto jtmb = JITTargetMachineBuilder::detectHost();
+  if (!jtmb) {
+    error = toString(jtmb.takeError());
+    return false;
+  }
+  // The key is the JIT's own for this module (its target string, the data
+  // layout and triple Add gives the module), so Add and AddCachedObject find
+  // the entry under it; the code is made as a pack's is (emit.cpp: O2 and the
+  // default code generator), relocatable the way the JIT links its own.
+  std::string key_target = TargetString(*jtmb);
+  jtmb->setCodeGenOptLevel(CodeGenOptLevel::Default);
+  jtmb->setRelocationModel(Reloc::PIC_);
+  jtmb->setCodeModel(CodeModel::Small);
+  auto dl = jtmb->getDefaultDataLayoutForTarget();
+  if (!dl) {
+    error = toString(dl.takeError());
+    return false;
+  }
+  auto tm = jtmb->createTargetMachine();
+  if (!tm) {
+    error = toString(tm.takeError());
+    return false;
+  }
+  lowered.mod->setDataLayout(*dl);
+  lowered.mod->setTargetTriple(jtmb->getTargetTriple().str());
+  std::string key = JitCacheKey(*lowered.mod, key_target);
+  Optimize(*lowered.mod, OptLevel::kAheadOfTime);
+  SimpleCompiler compile(**tm);
+  auto obj = compile(*lowered.mod);
+  if (!obj) {
+    error = toString(obj.takeError());
+    return false;
+  }
+  JitCacheStore(dir, key + kOptimizedSuffix, (*obj)->getBuffer());
   return true;
 }
 
@@ -133,15 +189,10 @@ bool Jit::Add(Lowered& lowered, std::string& error, bool use_cache) {
     std::vector<std::string> required;
     for (const auto& r : lowered.rules) required.push_back(r.params_symbol);
     for (const auto& e : lowered.entries) required.push_back(e.symbol);
-    if (auto obj = JitCacheLoad(dir, key, required)) {
-      if (auto err = jit_->addObjectFile(std::move(obj))) {
-        consumeError(std::move(err));
-      } else {
-        from_cache_ = true;
-        lowered.mod.reset();
-        lowered.ctx.reset();
-        return true;
-      }
+    if (AddEntry(dir, key, required)) {
+      lowered.mod.reset();
+      lowered.ctx.reset();
+      return true;
     }
   }
   store_->Arm(dir, key);

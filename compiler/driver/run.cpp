@@ -1,8 +1,14 @@
 // `plumb run`: compile rules with the JIT and evaluate them over CIs.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,6 +19,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/jit.h"
+#include "codegen/jit_cache.h"
 #include "codegen/lower.h"
 #include "driver/commands.h"
 #include "driver/jit_program.h"
@@ -58,6 +65,91 @@ options:
 exit status: 0 all compliant, 1 something non-compliant (or an evaluation
 error), 2 usage or compile error, 3 some input could not be read.
 )";
+
+// Optimised code for the next runs (decision 41). A run that judged at least
+// this many items with the JIT's own code, taken from or stored in the cache,
+// starts a background copy of itself that compiles the same rules as a pack
+// is compiled and stores that code beside the JIT's; later runs of the same
+// rules load it instead. PLUMB_JIT_OPTIMIZE_AFTER sets the threshold (0: never).
+constexpr uint64_t kOptimizeAfterItems = 50'000;
+constexpr const char* kOptimizeOnlyEnv = "PLUMB_JIT_OPTIMIZE_ONLY";
+
+uint64_t OptimizeAfterItems() {
+  const char* v = std::getenv("PLUMB_JIT_OPTIMIZE_AFTER");
+  if (!v || !*v) return kOptimizeAfterItems;
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(v, &end, 10);
+  if (*end) return kOptimizeAfterItems;
+  return n == 0 ? UINT64_MAX : static_cast<uint64_t>(n);
+}
+
+// The background copy: `plumb run` with the same arguments and
+// PLUMB_JIT_OPTIMIZE_ONLY=1, in a session of its own (a terminal's ^C for this
+// run does not stop it), reading nothing and writing nowhere, at the lowest
+// priority (nice 19). At most one at a time per cache entry: a marker file, created
+// exclusively, is removed by the copy when it is done (one older than ten
+// minutes is taken for a leftover of a copy that died).
+void StartOptimizer(const std::vector<std::string>& args, const std::string& key) {
+  std::string dir = codegen::JitCacheDir();
+  if (dir.empty() || key.empty()) return;
+  std::string marker = dir + "/." + key + codegen::Jit::kOptimizedSuffix + ".pending";
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    struct stat st {};
+    if (errno != EEXIST || ::lstat(marker.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        std::time(nullptr) - st.st_mtime < 600)
+      return;
+    ::unlink(marker.c_str());
+    fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return;
+  }
+  ::close(fd);
+  std::vector<std::string> argv_s = {"plumb", "run"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e)
+    if (std::string_view(*e).substr(0, std::strlen(kOptimizeOnlyEnv) + 1) != std::string(kOptimizeOnlyEnv) + "=")
+      env_s.emplace_back(*e);
+  env_s.push_back(std::string(kOptimizeOnlyEnv) + "=" + marker);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  for (int f : {0, 1, 2}) posix_spawn_file_actions_addopen(&fa, f, "/dev/null", f == 0 ? O_RDONLY : O_WRONLY, 0);
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  pid_t pid;
+  if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv.data(), envp.data()) != 0) ::unlink(marker.c_str());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+}
+
+// The background copy's work: load and check the rules as the run did, lower
+// them, and store their optimised code (codegen::Jit::CacheOptimized). Never
+// reads input or writes output; its exit status is for no one.
+int OptimizeOnly(const LoadOptions& load, const char* marker) {
+  // The lowest priority (not SCHED_IDLE: on a machine that is never idle the
+  // copy would never finish, and it holds its memory while it waits).
+  setpriority(PRIO_PROCESS, 0, 19);
+  int rc = 2;
+  Session s;
+  if (LoadAndCheck(load, s)) {
+    try {
+      codegen::Lowered low = codegen::Lower(*s.prog, s.sm);
+      std::string err;
+      if (codegen::Jit::CacheOptimized(low, err)) rc = 0;
+    } catch (const std::exception&) {
+    }
+  }
+  std::string_view m(marker);
+  if (m.find("/.") != std::string_view::npos && m.ends_with(".pending")) ::unlink(marker);
+  return rc;
+}
 
 }  // namespace
 
@@ -212,6 +304,7 @@ int CmdRun(const std::vector<std::string>& args) {
   }
 
   return RunWithLargeStack([&]() -> int {
+    if (const char* marker = std::getenv(kOptimizeOnlyEnv)) return OptimizeOnly(o.load, marker);
     Session s;
     JitProgram prog;
     // Unchanged sources run from the program cache, skipping the front end
@@ -280,6 +373,9 @@ int CmdRun(const std::vector<std::string>& args) {
     rt::InputReader reader(inputs, io);
     rt::RunSummary sum = engine.Run(reader, *writer);
     out->flush();
+    if (prog.jit && !prog.jit->optimized() &&
+        sum.items_read >= OptimizeAfterItems())
+      StartOptimizer(args, prog.jit->object_key());
     if (sum.input_errors) return 3;
     if (sum.Count(rt::Compliance::kNonCompliant) || sum.Count(rt::Compliance::kError)) return 1;
     return 0;

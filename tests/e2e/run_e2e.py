@@ -4,7 +4,7 @@ sample CIs (examples/cis) and dedicated fixtures written to a temp dir.
 
 usage: python3 tests/e2e/run_e2e.py --plumb PATH   (run from the repo root)
 Ends with `N passed, M failed`; exit status 1 when anything failed."""
-import argparse, json, os, subprocess, sys, tempfile, xml.dom.minidom
+import argparse, json, os, subprocess, sys, tempfile, time, xml.dom.minidom
 
 NOW = "2024-01-01T00:00:00Z"
 PASSED, FAILED = [], []
@@ -420,6 +420,45 @@ def main():
         open(blocked, "w").write("x")
         check("cache: an unusable cache directory is no error",
               run(plumb, *args, env={"PLUMB_CACHE_DIR": os.path.join(blocked, "jit")}) == want)
+
+        # 9b. The optimised tier (decision 41): the background copy's work, run in the foreground
+        # here (PLUMB_JIT_OPTIMIZE_ONLY), stores the optimised form of the entry; later runs load it
+        # (the JIT then stores no entry of its own) and print the same bytes; a damaged optimised
+        # entry is refused; a run of at least PLUMB_JIT_OPTIMIZE_AFTER items starts the copy.
+        ocache = os.path.join(tmp, "opt-cache")
+        oon = {"PLUMB_CACHE_DIR": ocache, "PLUMB_JIT_OPTIMIZE_AFTER": "0"}
+        os.makedirs(ocache, mode=0o700)
+        files = lambda: sorted(f for f in os.listdir(ocache) if f.endswith(".o"))
+        marker = os.path.join(ocache, ".manual-o2.pending")
+        open(marker, "w").close()
+        rc = run(plumb, *args, env={**oon, "PLUMB_JIT_OPTIMIZE_ONLY": marker})
+        check("optimised tier: the copy's work succeeds, reads no input, writes nothing", rc == (0, "", ""), rc)
+        check("optimised tier: one optimised entry stored", len(files()) == 1 and files()[0].endswith("-o2.o"),
+              files())
+        check("optimised tier: the copy removes its marker", not os.path.exists(marker))
+        check("optimised tier: a run with it gives the same bytes", run(plumb, *args, env=oon) == want)
+        check("optimised tier: that run compiled nothing of its own", len(files()) == 1, files())
+        check("optimised tier: so does a run from the program cache", run(plumb, *args, env=oon) == want)
+        opt = os.path.join(ocache, files()[0])
+        good = open(opt, "rb").read()
+        damaged = bytearray(good)
+        damaged[len(good) // 2] ^= 0x01
+        open(opt, "wb").write(bytes(damaged))
+        check("optimised tier: a damaged optimised entry is refused, the JIT compiles",
+              run(plumb, *args, env=oon) == want and not os.path.exists(opt) and len(files()) == 1, files())
+        spawn = os.path.join(tmp, "spawn-cache")
+        run(plumb, *args, env={"PLUMB_CACHE_DIR": spawn, "PLUMB_JIT_OPTIMIZE_AFTER": "1"})
+        started = sorted(f for f in os.listdir(spawn) if f.endswith("-o2.pending") or f.endswith("-o2.o"))
+        check("optimised tier: a run past the threshold starts the copy (its marker, or its entry)",
+              len(started) == 1, sorted(os.listdir(spawn)))
+        # Let the copy finish (it runs at nice 19) before the temporary directory goes; not a check.
+        for _ in range(240):
+            if not [f for f in os.listdir(spawn) if f.endswith(".pending")]:
+                break
+            time.sleep(0.5)
+        run(plumb, *args, env={"PLUMB_CACHE_DIR": os.path.join(tmp, "nospawn-cache"), "PLUMB_JIT_OPTIMIZE_AFTER": "0"})
+        check("optimised tier: PLUMB_JIT_OPTIMIZE_AFTER=0 starts none",
+              not [f for f in os.listdir(os.path.join(tmp, "nospawn-cache")) if "-o2" in f])
 
         # 10. The program cache (decision 29): a second run of unchanged sources skips the front end;
         # any change to a rule or schema file is seen; warnings and missing parameters are reported
