@@ -121,6 +121,9 @@ void StartOptimizer(const std::vector<std::string>& args, const std::string& key
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
   for (int f : {0, 1, 2}) posix_spawn_file_actions_addopen(&fa, f, "/dev/null", f == 0 ? O_RDONLY : O_WRONLY, 0);
+  // Nothing else this run has open either (an output file, a pipe the caller
+  // waits to see closed): the copy may outlive the run by seconds.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
   pid_t pid;
