@@ -111,7 +111,8 @@ void StartOptimizer(const std::vector<std::string>& args, const std::string& key
   argv.push_back(nullptr);
   std::vector<std::string> env_s;
   for (char** e = environ; *e; ++e)
-    if (std::string_view(*e).substr(0, std::strlen(kOptimizeOnlyEnv) + 1) != std::string(kOptimizeOnlyEnv) + "=")
+    if (std::string_view(*e).substr(0, std::strlen(kOptimizeOnlyEnv) + 1) !=
+        std::string(kOptimizeOnlyEnv) + "=")
       env_s.emplace_back(*e);
   env_s.push_back(std::string(kOptimizeOnlyEnv) + "=" + marker);
   std::vector<char*> envp;
@@ -120,14 +121,16 @@ void StartOptimizer(const std::vector<std::string>& args, const std::string& key
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
-  for (int f : {0, 1, 2}) posix_spawn_file_actions_addopen(&fa, f, "/dev/null", f == 0 ? O_RDONLY : O_WRONLY, 0);
+  for (int f : {0, 1, 2})
+    posix_spawn_file_actions_addopen(&fa, f, "/dev/null", f == 0 ? O_RDONLY : O_WRONLY, 0);
   // Nothing else this run has open either (an output file, a pipe the caller
   // waits to see closed): the copy may outlive the run by seconds.
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
   pid_t pid;
-  if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv.data(), envp.data()) != 0) ::unlink(marker.c_str());
+  if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv.data(), envp.data()) != 0)
+    ::unlink(marker.c_str());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
 }
@@ -376,8 +379,7 @@ int CmdRun(const std::vector<std::string>& args) {
     rt::InputReader reader(inputs, io);
     rt::RunSummary sum = engine.Run(reader, *writer);
     out->flush();
-    if (prog.jit && !prog.jit->optimized() &&
-        sum.items_read >= OptimizeAfterItems())
+    if (prog.jit && !prog.jit->optimized() && sum.items_read >= OptimizeAfterItems())
       StartOptimizer(args, prog.jit->object_key());
     if (sum.input_errors) return 3;
     if (sum.Count(rt::Compliance::kNonCompliant) || sum.Count(rt::Compliance::kError)) return 1;
