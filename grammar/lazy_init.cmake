@@ -2,7 +2,7 @@
 # parser's static tables (their ATNs, deserialised and verified, and the DFA
 # caches) be built on the first construction of a lexer or parser instead of
 # at process start. antlr4 4.7.2 emits a static `Initializer _init` member
-# whose constructor does that work: ~5.5M instructions in every start of
+# whose constructor does that work: ~6M instructions in every start of
 # plumb, including the runs that never parse (a warm program cache, decision
 # 29; --version). Here that member's definition is removed and the
 # constructors build a function-local static Initializer (thread-safe, once).

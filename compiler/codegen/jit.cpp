@@ -39,6 +39,14 @@ class Jit::Store : public ObjectCache {
 Jit::~Jit() = default;
 
 namespace {
+void InitTargetOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    InitializeNativeTarget();
+    InitializeNativeTargetAsmPrinter();
+  });
+}
+
 // Part of every cache key: the target, and how its code is made (fast
 // instruction selection after the JIT's pipeline, by its own text).
 std::string TargetString(const JITTargetMachineBuilder& b) {
@@ -89,18 +97,16 @@ bool Jit::CacheOptimized(Lowered& lowered, std::string& error) {
     error = "the JIT cache is off";
     return false;
   }
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
+  InitTargetOnce();
   auto jtmb = JITTargetMachineBuilder::detectHost();
   if (!jtmb) {
     error = toString(jtmb.takeError());
     return false;
   }
-  // The key is the JIT's own for this module (its target string, the data
-  // layout and triple Add gives the module), so Add and AddCachedObject find
-  // the entry under it; the code is made as a pack's is (emit.cpp: O2 and the
-  // default code generator), relocatable the way the JIT links its own.
-  std::string key_target = TargetString(*jtmb);
+  // The key is the JIT's own for this module (HostTarget, the data layout and
+  // triple Add gives the module), so Add and AddCachedObject find the entry
+  // under it; the code is made as a pack's is (emit.cpp: O2 and the default
+  // code generator), relocatable the way the JIT links its own.
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::Default);
   jtmb->setRelocationModel(Reloc::PIC_);
   jtmb->setCodeModel(CodeModel::Small);
@@ -116,7 +122,7 @@ bool Jit::CacheOptimized(Lowered& lowered, std::string& error) {
   }
   lowered.mod->setDataLayout(*dl);
   lowered.mod->setTargetTriple(jtmb->getTargetTriple().str());
-  std::string key = JitCacheKey(*lowered.mod, key_target);
+  std::string key = JitCacheKey(*lowered.mod, HostTarget());
   Optimize(*lowered.mod, OptLevel::kAheadOfTime);
   SimpleCompiler compile(**tm);
   auto obj = compile(*lowered.mod);
@@ -129,11 +135,7 @@ bool Jit::CacheOptimized(Lowered& lowered, std::string& error) {
 }
 
 std::unique_ptr<Jit> Jit::Create(std::string& error) {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    InitializeNativeTarget();
-    InitializeNativeTargetAsmPrinter();
-  });
+  InitTargetOnce();
   // IR is optimised by the JIT's short pipeline (Optimize, OptLevel::kJit,
   // decision 38; it was O1 until then); machine code is selected with the
   // fast path (CodeGenOptLevel::None, FastISel and the fast register

@@ -3,10 +3,11 @@
 // Contract: Create() sets up a native LLJIT with the runtime helpers of
 // builtins.def bound by address. Add() optimises and takes ownership of a
 // lowered module; with `use_cache`, machine code comes from the on-disk cache
-// (jit_cache.h) when an entry for this exact module exists (its optimised form,
-// CacheOptimized, when there is one), and code compiled here is stored there. Lookup() returns the address of
-// a defined symbol. Not thread-safe for Add/Lookup; the returned function pointers are safe to call from any
-// thread while the Jit lives.
+// (jit_cache.h) when an entry for this exact module exists (its optimised
+// form, CacheOptimized, when there is one), and code compiled here is stored
+// there. Lookup() returns the address of a defined symbol. Not thread-safe for
+// Add/Lookup; the returned function pointers are safe to call from any thread
+// while the Jit lives.
 #pragma once
 
 #include <memory>

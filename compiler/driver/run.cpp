@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -109,12 +108,11 @@ void StartOptimizer(const std::vector<std::string>& args, const std::string& key
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const std::string only = std::string(kOptimizeOnlyEnv) + "=";
   std::vector<std::string> env_s;
   for (char** e = environ; *e; ++e)
-    if (std::string_view(*e).substr(0, std::strlen(kOptimizeOnlyEnv) + 1) !=
-        std::string(kOptimizeOnlyEnv) + "=")
-      env_s.emplace_back(*e);
-  env_s.push_back(std::string(kOptimizeOnlyEnv) + "=" + marker);
+    if (!std::string_view(*e).starts_with(only)) env_s.emplace_back(*e);
+  env_s.push_back(only + marker);
   std::vector<char*> envp;
   for (auto& e : env_s) envp.push_back(e.data());
   envp.push_back(nullptr);
