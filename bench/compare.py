@@ -87,7 +87,9 @@ def main(argv=None):
     runs = {(v["name"], t): [] for v in variants for t in threads}
     for i in range(args.repeat):
         rb.log("round %d/%d" % (i + 1, args.repeat))
-        for t in threads:
+        # Odd rounds run the thread counts in reverse: a drift within a round
+        # then favours neither.
+        for t in (threads if i % 2 == 0 else threads[::-1]):
             for v in variants:
                 runs[(v["name"], t)].append(run_once(v, corpus, t))
     fl = floor["cis_per_s"]
@@ -105,6 +107,14 @@ def main(argv=None):
             print("| %s | %d | %.3f | %.3f | %s | %.2f | %.2fx | %.0f MB |" % (
                 v["name"], t, wall, statistics.median(x[1] for x in r), rb.fmt_rate(ncis / wall),
                 ncis / wall / fl, one / wall, max(x[2] for x in r) / 1024))
+    if len(threads) > 1:
+        # Scaling round by round (runs of one round ran moments apart): the
+        # median and its distribution-free 95% interval (run_bench.median_ci).
+        print("\nPer-round scaling vs %d thread(s), median [95%% interval] of %d rounds: %s" % (
+            threads[0], args.repeat, "; ".join(
+                "%s -j%d %.2fx [%.2f-%.2f]" % ((v["name"], t) + rb.median_ci(
+                    [a[0] / b[0] for a, b in zip(runs[(v["name"], threads[0])], runs[(v["name"], t)])]))
+                for v in variants for t in threads[1:])))
     print("\nAll walls (s): " + "; ".join(
         "%s -j%d: %s" % (n, t, " ".join("%.2f" % x[0] for x in r)) for (n, t), r in runs.items()))
     return 0
