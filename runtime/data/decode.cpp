@@ -246,12 +246,6 @@ bool IsScalar(element_type t) { return t != element_type::ARRAY && t != element_
 
 namespace decode_internal {
 
-PlumbSlot* AllocSlots(Arena& arena, size_t n) {
-  auto* p = arena.AllocArray<PlumbSlot>(n);
-  std::memset(p, 0, sizeof(PlumbSlot) * (n ? n : 1));
-  return p;
-}
-
 // A string is worth parsing as JSON only if it starts like an object or list;
 // everything else stays a string (or a lone value) without a parse attempt.
 bool LooksLikeJson(std::string_view s) {

@@ -1511,12 +1511,21 @@ void InputReader::ResolveDeferred(std::vector<InputItem>& items) {
   // shared counters would bounce between the cores on every item.
   auto source = std::make_shared<const std::string>(*run->source);
   std::shared_ptr<const void> keep = std::make_shared<const std::shared_ptr<const void>>(run->keep);
+  items.reserve(items.size() + ends.size());
   size_t start = 0;
   for (size_t i = 0; i < ends.size(); ++i) {
     std::string_view line = Trim(std::string_view(b + start, ends[i] - start));
     start = ends[i] + 1;
     if (line.empty()) continue;
     uint64_t line_no = first + i;
+    if (line.front() == '{' && line.size() <= run->opt.max_item_bytes) {
+      // The common case, built in place.
+      InputItem& item = items.emplace_back();
+      SetLineLocator(item.locator, line_no);
+      item.set_source(source);
+      item.json = ItemText(keep, line);
+      continue;
+    }
     InputItem item;
     SetLineLocator(item.locator, line_no);
     if (line.size() > run->opt.max_item_bytes) {

@@ -125,7 +125,7 @@ struct Engine::Impl {
     ev.account_id = r.header.account_id;
     ev.region = r.header.region;
     ev.ordering_timestamp_us = r.header.capture_time_us == INT64_MIN ? 0 : r.header.capture_time_us;
-    ev.source = item.source();
+    if (ev.source != item.source()) ev.source = item.source();  // one file: set once
     ev.locator = item.locator;
     for (const EngineEntry* en : type_entries) {
       ev.rule = rules[en->rule].info.name;
