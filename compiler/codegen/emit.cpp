@@ -12,7 +12,6 @@
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 #include <llvm/Support/Program.h>
-#include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
@@ -22,7 +21,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <type_traits>
 
@@ -52,14 +50,6 @@ Constant* PackInitializer(LLVMContext& c, const PlumbPackHeader& hdr, const std:
   } else {
     static_assert(sizeof(T) == 0, "pack.def: no LLVM form for this C type");
   }
-}
-
-void InitTargets() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    InitializeNativeTarget();
-    InitializeNativeTargetAsmPrinter();
-  });
 }
 
 }  // namespace
@@ -95,7 +85,7 @@ void AddPackAbi(Module& mod, const std::string& manifest_json) {
 std::string PackTargetTriple() { return sys::getDefaultTargetTriple(); }
 
 bool EmitObject(Module& mod, const std::string& object_path, const std::string& cpu, std::string& error) {
-  InitTargets();
+  InitNativeTarget();
   std::string triple = PackTargetTriple();
   const Target* target = TargetRegistry::lookupTarget(triple, error);
   if (!target) return false;

@@ -6,9 +6,6 @@
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/CodeGen.h>
-#include <llvm/Support/TargetSelect.h>
-
-#include <mutex>
 
 #include "codegen/jit_cache.h"
 #include "plumb/builtins.h"
@@ -39,12 +36,13 @@ class Jit::Store : public ObjectCache {
 Jit::~Jit() = default;
 
 namespace {
-void InitTargetOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    InitializeNativeTarget();
-    InitializeNativeTargetAsmPrinter();
-  });
+// The host's target machine builder, making code at `level` (the native
+// target initialised first).
+Expected<JITTargetMachineBuilder> HostBuilder(CodeGenOptLevel level) {
+  InitNativeTarget();
+  auto jtmb = JITTargetMachineBuilder::detectHost();
+  if (jtmb) jtmb->setCodeGenOptLevel(level);
+  return jtmb;
 }
 
 // Part of every cache key: the target, and how its code is made (fast
@@ -97,30 +95,23 @@ bool Jit::CacheOptimized(Lowered& lowered, std::string& error) {
     error = "the JIT cache is off";
     return false;
   }
-  InitTargetOnce();
-  auto jtmb = JITTargetMachineBuilder::detectHost();
-  if (!jtmb) {
-    error = toString(jtmb.takeError());
-    return false;
-  }
   // The key is the JIT's own for this module (HostTarget, the data layout and
   // triple Add gives the module), so Add and AddCachedObject find the entry
   // under it; the code is made as a pack's is (emit.cpp: O2 and the default
   // code generator), relocatable the way the JIT links its own.
-  jtmb->setCodeGenOptLevel(CodeGenOptLevel::Default);
-  jtmb->setRelocationModel(Reloc::PIC_);
-  jtmb->setCodeModel(CodeModel::Small);
-  auto dl = jtmb->getDefaultDataLayoutForTarget();
-  if (!dl) {
-    error = toString(dl.takeError());
+  auto jtmb = HostBuilder(CodeGenOptLevel::Default);
+  if (!jtmb) {
+    error = toString(jtmb.takeError());
     return false;
   }
+  jtmb->setRelocationModel(Reloc::PIC_);
+  jtmb->setCodeModel(CodeModel::Small);
   auto tm = jtmb->createTargetMachine();
   if (!tm) {
     error = toString(tm.takeError());
     return false;
   }
-  lowered.mod->setDataLayout(*dl);
+  lowered.mod->setDataLayout((*tm)->createDataLayout());
   lowered.mod->setTargetTriple(jtmb->getTargetTriple().str());
   std::string key = JitCacheKey(*lowered.mod, HostTarget());
   Optimize(*lowered.mod, OptLevel::kAheadOfTime);
@@ -135,18 +126,16 @@ bool Jit::CacheOptimized(Lowered& lowered, std::string& error) {
 }
 
 std::unique_ptr<Jit> Jit::Create(std::string& error) {
-  InitTargetOnce();
   // IR is optimised by the JIT's short pipeline (Optimize, OptLevel::kJit,
   // decision 38; it was O1 until then); machine code is selected with the
   // fast path (CodeGenOptLevel::None, FastISel and the fast register
   // allocator; decision 24). Ahead-of-time packs (emit.cpp) keep O2 and the
   // default code generator.
-  auto jtmb = JITTargetMachineBuilder::detectHost();
+  auto jtmb = HostBuilder(CodeGenOptLevel::None);
   if (!jtmb) {
     error = toString(jtmb.takeError());
     return nullptr;
   }
-  jtmb->setCodeGenOptLevel(CodeGenOptLevel::None);
   std::unique_ptr<Jit> out(new Jit());
   out->store_ = std::make_unique<Store>();
   out->target_ = TargetString(*jtmb);

@@ -7,10 +7,12 @@
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -1473,6 +1475,14 @@ Lowered LowerExpression(const check::Program& prog, const SourceManager& sm, con
 // 0.5% more instructions in a run of the bench pack and none in the stdlib's.
 const char* const kJitPipeline =
     "cgscc(inline,function(sroa<modify-cfg>,early-cse<memssa>,instcombine,simplifycfg)),globaldce";
+
+void InitNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
 
 void Optimize(llvm::Module& mod, OptLevel level) {
   LoopAnalysisManager lam;

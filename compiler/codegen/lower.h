@@ -91,4 +91,8 @@ enum class OptLevel { kJit, kAheadOfTime };
 extern const char* const kJitPipeline;
 void Optimize(llvm::Module& mod, OptLevel level);
 
+// LLVM's native target and its asm printer, initialised once per process:
+// needed before the JIT or a pack's object is compiled.
+void InitNativeTarget();
+
 }  // namespace plumb::codegen

@@ -1518,27 +1518,19 @@ void InputReader::ResolveDeferred(std::vector<InputItem>& items) {
     start = ends[i] + 1;
     if (line.empty()) continue;
     uint64_t line_no = first + i;
-    if (line.front() == '{' && line.size() <= run->opt.max_item_bytes) {
-      // The common case, built in place.
-      InputItem& item = items.emplace_back();
-      SetLineLocator(item.locator, line_no);
-      item.set_source(source);
-      item.json = ItemText(keep, line);
-      continue;
-    }
-    InputItem item;
-    SetLineLocator(item.locator, line_no);
-    if (line.size() > run->opt.max_item_bytes) {
-      item.set_source(source);
-      item.error = LineTooLong(run->opt.max_item_bytes);
-    } else if (line.front() == '{') {
-      item.set_source(source);
-      item.json = ItemText(keep, line);
-    } else {
+    bool too_long = line.size() > run->opt.max_item_bytes;
+    if (line.front() != '{' && !too_long) {
       FileReader::ExpandLine(source, line, line_no, run->opt, items);
       continue;
     }
-    items.push_back(std::move(item));
+    // A CI, or the error record of a line too long to read: built in place.
+    InputItem& item = items.emplace_back();
+    SetLineLocator(item.locator, line_no);
+    item.set_source(source);
+    if (too_long)
+      item.error = LineTooLong(run->opt.max_item_bytes);
+    else
+      item.json = ItemText(keep, line);
   }
 }
 
